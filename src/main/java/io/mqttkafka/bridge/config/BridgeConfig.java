@@ -1,0 +1,182 @@
+package io.mqttkafka.bridge.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * The whole user-facing configuration, under the {@code bridge} prefix. Every key has a default or is
+ * optional, so an empty configuration starts a bridge that talks to {@code localhost} and bridges nothing.
+ * Cross-field rules (filters, templates, unique names) are checked by {@link BridgeConfigValidator} at
+ * startup, because they cannot be expressed per key.
+ */
+@ConfigMapping(prefix = "bridge")
+public interface BridgeConfig {
+
+    /**
+     * Logical bridge name, shared by all replicas of one deployment. Stamped on every bridged message as
+     * its origin, which is how the bridge recognises its own messages coming back (loop guard).
+     */
+    @WithDefault("mqtt-kafka-bridge")
+    String id();
+
+    /** The MQTT broker connection. */
+    Mqtt mqtt();
+
+    /** The Kafka cluster connection. */
+    Kafka kafka();
+
+    /** MQTT → Kafka mappings, in declaration order. */
+    @WithName("mqtt-to-kafka")
+    List<MqttToKafkaMapping> mqttToKafka();
+
+    /**
+     * Kafka topic that receives messages which cannot be written to their mapped topic (illegal
+     * rendered topic name, record too large, topic missing). Must be a legal Kafka topic name.
+     */
+    @WithName("dead-letter-topic")
+    @WithDefault("mqtt-kafka-bridge.dead-letter")
+    String deadLetterTopic();
+
+    /**
+     * On shutdown, how long to wait for Kafka to acknowledge records already sent before disconnecting.
+     * Messages not acknowledged by then are not acknowledged to MQTT either and are redelivered by the
+     * broker after restart (persistent session).
+     */
+    @WithName("shutdown-timeout")
+    @WithDefault("30S")
+    Duration shutdownTimeout();
+
+    /** MQTT connection settings. */
+    interface Mqtt {
+        /** Broker host name or address. */
+        @WithDefault("localhost")
+        String host();
+
+        /** Broker port. */
+        @WithDefault("1883")
+        int port();
+
+        /** {@code 5} for MQTT 5, {@code 3} for MQTT 3.1.1. */
+        @WithName("protocol-version")
+        @WithDefault("5")
+        int protocolVersion();
+
+        /**
+         * MQTT client identifier. Must be unique per replica and stable across restarts: the broker keys
+         * the persistent session on it. Default: {@code <bridge.id>-<host name>}.
+         */
+        @WithName("client-id")
+        Optional<String> clientId();
+
+        /**
+         * {@code false} keeps the session (subscriptions and queued QoS 1/2 messages) across bridge
+         * restarts; {@code true} starts afresh and loses what was queued while the bridge was away.
+         */
+        @WithName("clean-start")
+        @WithDefault("false")
+        boolean cleanStart();
+
+        /**
+         * MQTT 5: how long the broker keeps the session while the bridge is disconnected. Ignored with
+         * MQTT 3.1.1, where a non-clean session never expires on the broker's side.
+         */
+        @WithName("session-expiry")
+        @WithDefault("1H")
+        Duration sessionExpiry();
+
+        /** User name, if the broker requires authentication. */
+        Optional<String> username();
+
+        /** Password, if the broker requires authentication. Never logged. */
+        Optional<Secret> password();
+
+        /** Keep-alive interval sent in CONNECT. */
+        @WithName("keep-alive")
+        @WithDefault("60S")
+        Duration keepAlive();
+
+        /**
+         * MQTT 5: how many unacknowledged QoS 1/2 messages the broker may send the bridge at once. This
+         * bounds the bridge's in-flight work (and memory) in the MQTT → Kafka direction. With MQTT 3.1.1
+         * the broker's own in-flight limit applies instead.
+         */
+        @WithName("receive-maximum")
+        @WithDefault("1000")
+        int receiveMaximum();
+
+        /** First delay before reconnecting after a lost or failed connection; doubles up to the maximum. */
+        @WithName("reconnect-initial-delay")
+        @WithDefault("1S")
+        Duration reconnectInitialDelay();
+
+        /** Upper bound of the reconnect delay. */
+        @WithName("reconnect-max-delay")
+        @WithDefault("30S")
+        Duration reconnectMaxDelay();
+    }
+
+    /** Kafka connection settings. */
+    interface Kafka {
+        /** Comma-separated {@code host:port} list. */
+        @WithName("bootstrap-servers")
+        @WithDefault("localhost:9092")
+        String bootstrapServers();
+
+        /**
+         * Passed as-is to every Kafka client the bridge creates ({@code security.*}, {@code sasl.*},
+         * {@code ssl.*}, {@code compression.type}, {@code linger.ms}, ...). Settings that the delivery
+         * policy depends on ({@code acks}, {@code enable.idempotence}, serializers) are owned by the bridge
+         * and rejected here with an explanation.
+         */
+        Map<String, String> properties();
+
+        /**
+         * Most QoS 0 records the bridge holds waiting for Kafka before it drops new QoS 0 messages (and
+         * counts them), so that QoS 0 traffic never backs up the MQTT connection.
+         */
+        @WithName("qos0-max-in-flight")
+        @WithDefault("10000")
+        int qos0MaxInFlight();
+    }
+
+    /** One MQTT → Kafka mapping. */
+    interface MqttToKafkaMapping {
+        /** Unique name, used in logs, metrics and dead-letter headers. */
+        String name();
+
+        /**
+         * MQTT topic filter: {@code +}, {@code #}, named single levels {@code {name}}, and an optional
+         * {@code $share/<group>/} prefix for a shared subscription.
+         */
+        String filter();
+
+        /** Subscription QoS: 0, 1 or 2. It decides the delivery guarantee into Kafka. */
+        @WithDefault("1")
+        int qos();
+
+        /**
+         * Kafka topic template: literal text with {@code {name}}, {@code {1}}..{@code {n}} and
+         * {@code {topic}} placeholders.
+         */
+        @WithName("kafka-topic")
+        String kafkaTopic();
+
+        /** Record key template (same placeholders as {@code kafka-topic}). Default: the MQTT topic. */
+        Optional<String> key();
+
+        /**
+         * Write an empty retained MQTT message (which clears the broker's retained state) as a Kafka
+         * tombstone (null value), so that a compacted topic mirrors the retained state. When
+         * {@code false}, it is written as an empty value like any other message.
+         */
+        @WithName("retained-empty-as-tombstone")
+        @WithDefault("true")
+        boolean retainedEmptyAsTombstone();
+    }
+}

@@ -1,0 +1,185 @@
+package io.mqttkafka.bridge.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import io.mqttkafka.bridge.mapping.KafkaTopicNames;
+import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
+import io.mqttkafka.bridge.mapping.PlaceholderSet;
+import io.mqttkafka.bridge.mapping.RouteTable;
+import io.mqttkafka.bridge.mapping.Template;
+import io.mqttkafka.bridge.mapping.TopicFilter;
+
+/**
+ * Checks the rules that span several keys or need parsing (filters, templates, unique names) and turns
+ * the mappings into a {@link RouteTable}. Every problem is collected and reported together, each naming
+ * its key, so that a bad configuration fails startup once with everything to fix.
+ */
+public final class BridgeConfigValidator {
+
+    /**
+     * Producer settings the delivery policy depends on. A user value would silently weaken a guarantee
+     * (or break the record format), so it is rejected rather than overridden.
+     */
+    static final Map<String, String> POLICY_OWNED_KAFKA_PROPERTIES = Map.of(
+            "acks", "set per QoS by the delivery policy (QoS 1/2 need acks=all)",
+            "enable.idempotence", "set per QoS by the delivery policy (QoS 1/2 need idempotence)",
+            "key.serializer", "the bridge writes raw bytes",
+            "value.serializer", "the bridge writes raw bytes",
+            "key.deserializer", "the bridge reads raw bytes",
+            "value.deserializer", "the bridge reads raw bytes",
+            "transactional.id", "transactions are managed by the bridge",
+            "bootstrap.servers", "use bridge.kafka.bootstrap-servers");
+
+    private static final Set<Integer> PROTOCOL_VERSIONS = Set.of(3, 5);
+
+    private BridgeConfigValidator() {
+    }
+
+    /**
+     * Validates the configuration and builds the MQTT → Kafka route table.
+     *
+     * @throws ConfigValidationException naming every offending key
+     */
+    public static RouteTable validate(BridgeConfig config) {
+        List<String> problems = new ArrayList<>();
+        checkNotBlank(problems, "bridge.id", config.id());
+        checkMqtt(problems, config.mqtt());
+        checkKafka(problems, config.kafka());
+        KafkaTopicNames.invalidReason(config.deadLetterTopic())
+                .ifPresent(reason -> problems.add("bridge.dead-letter-topic: '" + config.deadLetterTopic()
+                        + "' is not a legal Kafka topic name: " + reason));
+        if (config.shutdownTimeout().isNegative()) {
+            problems.add("bridge.shutdown-timeout: must not be negative, was " + config.shutdownTimeout());
+        }
+        List<MqttToKafkaRoute> routes = buildRoutes(problems, config.mqttToKafka());
+        if (!problems.isEmpty()) {
+            throw new ConfigValidationException(problems);
+        }
+        return new RouteTable(routes);
+    }
+
+    private static void checkMqtt(List<String> problems, BridgeConfig.Mqtt mqtt) {
+        checkNotBlank(problems, "bridge.mqtt.host", mqtt.host());
+        checkPort(problems, "bridge.mqtt.port", mqtt.port());
+        if (!PROTOCOL_VERSIONS.contains(mqtt.protocolVersion())) {
+            problems.add("bridge.mqtt.protocol-version: must be 5 (MQTT 5) or 3 (MQTT 3.1.1), was "
+                    + mqtt.protocolVersion());
+        }
+        mqtt.clientId().ifPresent(id -> {
+            if (id.isBlank()) {
+                problems.add("bridge.mqtt.client-id: must not be blank; omit it to derive one from bridge.id");
+            }
+        });
+        if (mqtt.sessionExpiry().isNegative() || mqtt.sessionExpiry().toSeconds() > 0xFFFF_FFFFL) {
+            problems.add("bridge.mqtt.session-expiry: must be between 0 and 4294967295 seconds, was "
+                    + mqtt.sessionExpiry());
+        }
+        if (mqtt.keepAlive().isNegative() || mqtt.keepAlive().toSeconds() > 65_535) {
+            problems.add("bridge.mqtt.keep-alive: must be between 0 and 65535 seconds, was " + mqtt.keepAlive());
+        }
+        if (mqtt.receiveMaximum() < 1 || mqtt.receiveMaximum() > 65_535) {
+            problems.add("bridge.mqtt.receive-maximum: must be between 1 and 65535, was " + mqtt.receiveMaximum());
+        }
+        if (mqtt.password().isPresent() && mqtt.username().isEmpty() && mqtt.protocolVersion() == 3) {
+            problems.add("bridge.mqtt.password: MQTT 3.1.1 allows a password only together with bridge.mqtt.username");
+        }
+        if (mqtt.reconnectInitialDelay().isNegative() || mqtt.reconnectInitialDelay().isZero()) {
+            problems.add("bridge.mqtt.reconnect-initial-delay: must be positive, was " + mqtt.reconnectInitialDelay());
+        }
+        if (mqtt.reconnectMaxDelay().compareTo(mqtt.reconnectInitialDelay()) < 0) {
+            problems.add("bridge.mqtt.reconnect-max-delay: must not be shorter than reconnect-initial-delay ("
+                    + mqtt.reconnectInitialDelay() + "), was " + mqtt.reconnectMaxDelay());
+        }
+    }
+
+    private static void checkKafka(List<String> problems, BridgeConfig.Kafka kafka) {
+        checkNotBlank(problems, "bridge.kafka.bootstrap-servers", kafka.bootstrapServers());
+        for (String key : kafka.properties().keySet()) {
+            String reason = POLICY_OWNED_KAFKA_PROPERTIES.get(key.toLowerCase(Locale.ROOT));
+            if (reason != null) {
+                problems.add("bridge.kafka.properties." + key + ": not configurable here: " + reason);
+            }
+        }
+        if (kafka.qos0MaxInFlight() < 1) {
+            problems.add("bridge.kafka.qos0-max-in-flight: must be at least 1, was " + kafka.qos0MaxInFlight());
+        }
+    }
+
+    private static List<MqttToKafkaRoute> buildRoutes(List<String> problems,
+            List<BridgeConfig.MqttToKafkaMapping> mappings) {
+        List<MqttToKafkaRoute> routes = new ArrayList<>(mappings.size());
+        Map<String, Integer> firstIndexByName = new HashMap<>();
+        for (int i = 0; i < mappings.size(); i++) {
+            BridgeConfig.MqttToKafkaMapping mapping = mappings.get(i);
+            String prefix = "bridge.mqtt-to-kafka[" + i + "].";
+            int problemsBefore = problems.size();
+
+            if (mapping.name().isBlank()) {
+                problems.add(prefix + "name: must not be blank");
+            } else {
+                Integer first = firstIndexByName.putIfAbsent(mapping.name(), i);
+                if (first != null) {
+                    problems.add(prefix + "name: duplicate mapping name '" + mapping.name()
+                            + "', already used by bridge.mqtt-to-kafka[" + first + "]");
+                }
+            }
+            if (mapping.qos() < 0 || mapping.qos() > 2) {
+                problems.add(prefix + "qos: must be 0, 1 or 2, was " + mapping.qos());
+            }
+            TopicFilter filter = null;
+            try {
+                filter = TopicFilter.parse(mapping.filter());
+            } catch (IllegalArgumentException e) {
+                problems.add(prefix + "filter: invalid MQTT topic filter '" + mapping.filter() + "': " + e.getMessage());
+            }
+            Template kafkaTopic = null;
+            Template key = null;
+            if (filter != null) {
+                PlaceholderSet placeholders = PlaceholderSet.forFilter(filter);
+                kafkaTopic = parseTemplate(problems, prefix + "kafka-topic", mapping.kafkaTopic(), placeholders);
+                if (kafkaTopic != null && kafkaTopic.isConstant()) {
+                    KafkaTopicNames.invalidReason(kafkaTopic.toString()).ifPresent(reason -> problems.add(
+                            prefix + "kafka-topic: '" + mapping.kafkaTopic() + "' is not a legal Kafka topic name: " + reason));
+                }
+                if (mapping.key().isPresent()) {
+                    key = parseTemplate(problems, prefix + "key", mapping.key().get(), placeholders);
+                }
+            }
+            if (problems.size() == problemsBefore) {
+                routes.add(new MqttToKafkaRoute(mapping.name(), filter, mapping.qos(), kafkaTopic, key,
+                        mapping.retainedEmptyAsTombstone()));
+            }
+        }
+        return routes;
+    }
+
+    private static Template parseTemplate(List<String> problems, String key, String text, PlaceholderSet allowed) {
+        if (text.isBlank()) {
+            problems.add(key + ": must not be blank");
+            return null;
+        }
+        try {
+            return Template.parse(text, allowed);
+        } catch (IllegalArgumentException e) {
+            problems.add(key + ": invalid template '" + text + "': " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static void checkNotBlank(List<String> problems, String key, String value) {
+        if (value == null || value.isBlank()) {
+            problems.add(key + ": must not be blank");
+        }
+    }
+
+    private static void checkPort(List<String> problems, String key, int port) {
+        if (port < 1 || port > 65_535) {
+            problems.add(key + ": must be between 1 and 65535, was " + port);
+        }
+    }
+}

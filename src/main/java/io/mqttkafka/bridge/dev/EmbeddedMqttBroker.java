@@ -1,0 +1,105 @@
+package io.mqttkafka.bridge.dev;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+
+/**
+ * A real MQTT broker (HiveMQ Community Edition) in this JVM, for dev mode and tests. Listens on loopback
+ * only. MQTT 3.1.1 and 5, QoS 2, retained messages, persistent sessions and shared subscriptions.
+ * Needs the {@code hivemq-community-edition-embedded} artifact, which is never packaged.
+ */
+public final class EmbeddedMqttBroker implements AutoCloseable {
+
+    private final int port;
+    private final Path home;
+    private EmbeddedHiveMQ hivemq;
+
+    private EmbeddedMqttBroker(int port, Path home) {
+        this.port = port;
+        this.home = home;
+    }
+
+    /** Starts a broker on {@code port} with a fresh data folder; blocks until it accepts connections. */
+    public static EmbeddedMqttBroker start(int port) {
+        try {
+            EmbeddedMqttBroker broker = new EmbeddedMqttBroker(port, Files.createTempDirectory("embedded-hivemq-"));
+            broker.startAgain();
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a data folder for the embedded MQTT broker", e);
+        }
+    }
+
+    /**
+     * (Re)starts the broker on the same port. Sessions and queued messages survive a stop/start pair,
+     * as they do on a real broker with file persistence.
+     */
+    public synchronized void startAgain() {
+        if (hivemq != null) {
+            throw new IllegalStateException("Embedded MQTT broker is already running on port " + port);
+        }
+        try {
+            Path conf = Files.createDirectories(home.resolve("conf"));
+            Files.writeString(conf.resolve("config.xml"), """
+                    <?xml version="1.0"?>
+                    <hivemq>
+                        <listeners>
+                            <tcp-listener>
+                                <port>%d</port>
+                                <bind-address>127.0.0.1</bind-address>
+                            </tcp-listener>
+                        </listeners>
+                        <mqtt>
+                            <queued-messages>
+                                <max-queue-size>1000000</max-queue-size>
+                            </queued-messages>
+                            <receive-maximum>
+                                <server-receive-maximum>1000</server-receive-maximum>
+                            </receive-maximum>
+                        </mqtt>
+                        <anonymous-usage-statistics>
+                            <enabled>false</enabled>
+                        </anonymous-usage-statistics>
+                    </hivemq>
+                    """.formatted(port));
+            EmbeddedHiveMQ created = EmbeddedHiveMQ.builder()
+                    .withConfigurationFolder(conf)
+                    .withDataFolder(Files.createDirectories(home.resolve("data")))
+                    .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
+                    .build();
+            created.start().get(60, TimeUnit.SECONDS);
+            hivemq = created;
+        } catch (Exception e) {
+            throw new IllegalStateException("Embedded MQTT broker did not start on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the broker, keeping its data folder for {@link #startAgain()}. */
+    public synchronized void stop() {
+        if (hivemq == null) {
+            return;
+        }
+        try {
+            hivemq.stop().get(60, TimeUnit.SECONDS);
+            hivemq.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("Embedded MQTT broker on port " + port + " did not stop: " + e.getMessage(), e);
+        } finally {
+            hivemq = null;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

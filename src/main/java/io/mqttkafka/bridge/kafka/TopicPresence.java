@@ -1,0 +1,90 @@
+package io.mqttkafka.bridge.kafka;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Tells a missing topic from an unreachable cluster. A producer waiting for metadata fails the same way
+ * in both cases ("not present in metadata"), but they need opposite handling: a missing topic (with
+ * auto-creation off) is a property of the message and goes to the dead-letter topic; an unreachable
+ * cluster is transient and the message must wait. Missing topics are remembered for a while so that
+ * later messages for them do not each block the sender for {@code max.block.ms}.
+ */
+public final class TopicPresence implements AutoCloseable {
+
+    private final Admin admin;
+    private final Duration checkTimeout;
+    private final Duration rememberMissingFor;
+    private final Map<String, Long> missingUntilNanos = new ConcurrentHashMap<>();
+
+    public TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
+            Duration checkTimeout, Duration rememberMissingFor) {
+        Map<String, Object> settings = new java.util.HashMap<>(userProperties);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        settings.put(AdminClientConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-admin");
+        settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) checkTimeout.toMillis());
+        settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) checkTimeout.toMillis());
+        this.admin = Admin.create(withoutProducerOnlySettings(settings));
+        this.checkTimeout = checkTimeout;
+        this.rememberMissingFor = rememberMissingFor;
+    }
+
+    /** True while a recent check found the topic missing. */
+    public boolean isKnownMissing(String topic) {
+        Long until = missingUntilNanos.get(topic);
+        if (until == null) {
+            return false;
+        }
+        if (System.nanoTime() - until > 0) {
+            missingUntilNanos.remove(topic, until);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Asks the cluster. Completes with {@code true} only when a broker answered that the topic does not
+     * exist; {@code false} when it exists or the cluster could not be reached in time.
+     */
+    public CompletableFuture<Boolean> checkMissing(String topic) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
+                .allTopicNames()
+                .whenComplete((descriptions, failure) -> {
+                    boolean missing = failure != null && unwrap(failure) instanceof UnknownTopicOrPartitionException;
+                    if (missing) {
+                        missingUntilNanos.put(topic, System.nanoTime() + rememberMissingFor.toNanos());
+                    }
+                    result.complete(missing);
+                });
+        return result;
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof java.util.concurrent.CompletionException
+                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** Admin logs a warning for every producer-only key; keep the shared properties quiet. */
+    private static Map<String, Object> withoutProducerOnlySettings(Map<String, Object> settings) {
+        settings.keySet().retainAll(AdminClientConfig.configNames());
+        return settings;
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(2));
+    }
+}

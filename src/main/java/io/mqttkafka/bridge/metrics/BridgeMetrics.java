@@ -1,0 +1,94 @@
+package io.mqttkafka.bridge.metrics;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The bridge's meters, created once and looked up without allocation on the hot path. Names follow
+ * Micrometer conventions ({@code bridge.*}; Prometheus renders them as {@code bridge_*_total}).
+ */
+public final class BridgeMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter[] receivedByQos = new Counter[3];
+    private final Map<String, Counter> writtenByMapping = new ConcurrentHashMap<>();
+    private final Map<String, Counter> droppedByReason = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLetteredByReason = new ConcurrentHashMap<>();
+    private final Counter loopSuppressed;
+    private final Counter unrouted;
+    private final Counter retries;
+
+    public BridgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (int qos = 0; qos < 3; qos++) {
+            receivedByQos[qos] = Counter.builder("bridge.mqtt.messages.received")
+                    .description("MQTT messages received by the MQTT → Kafka direction")
+                    .tag("qos", Integer.toString(qos)).register(registry);
+        }
+        loopSuppressed = Counter.builder("bridge.messages.loop.suppressed")
+                .description("Messages not bridged because they carry this bridge's own origin")
+                .register(registry);
+        unrouted = Counter.builder("bridge.mqtt.messages.unrouted")
+                .description("MQTT messages that matched no mapping (e.g. a stale subscription of the session)")
+                .register(registry);
+        retries = Counter.builder("bridge.kafka.send.retries")
+                .description("Kafka sends retried after a transient failure").register(registry);
+    }
+
+    public void received(int qos) {
+        receivedByQos[qos].increment();
+    }
+
+    public void written(String mapping) {
+        writtenByMapping.computeIfAbsent(mapping, name -> Counter.builder("bridge.kafka.records.written")
+                .description("Records Kafka acknowledged, per mapping").tag("mapping", name).register(registry))
+                .increment();
+    }
+
+    /** A QoS 0 message given up; {@code reason} is a short stable word (e.g. {@code overload}). */
+    public void dropped(String reason) {
+        droppedByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.messages.dropped")
+                .description("QoS 0 messages dropped, by reason").tag("reason", r).register(registry))
+                .increment();
+    }
+
+    /** A record written to the dead-letter topic; {@code reason} is a short stable word. */
+    public void deadLettered(String reason) {
+        deadLetteredByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.messages.dead.lettered")
+                .description("Records written to the dead-letter topic, by reason").tag("reason", r).register(registry))
+                .increment();
+    }
+
+    public void loopSuppressed() {
+        loopSuppressed.increment();
+    }
+
+    public void unrouted() {
+        unrouted.increment();
+    }
+
+    public void retried() {
+        retries.increment();
+    }
+
+    /** Registers a gauge that reads {@code value} on scrape. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** Total dropped for a reason (0 if never); for tests and status output. */
+    public double droppedCount(String reason) {
+        Counter counter = droppedByReason.get(reason);
+        return counter == null ? 0 : counter.count();
+    }
+
+    public double deadLetteredCount(String reason) {
+        Counter counter = deadLetteredByReason.get(reason);
+        return counter == null ? 0 : counter.count();
+    }
+}

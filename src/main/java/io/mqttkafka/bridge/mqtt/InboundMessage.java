@@ -1,0 +1,30 @@
+package io.mqttkafka.bridge.mqtt;
+
+import java.util.Optional;
+
+/**
+ * One PUBLISH received from the broker, independent of the MQTT version. The payload is handed over
+ * byte for byte; {@link #acknowledge()} releases the PUBACK/PUBREC for QoS 1/2 and must be called
+ * exactly once, only after the message is safe downstream (for QoS 0 it does nothing).
+ */
+public interface InboundMessage {
+
+    String topic();
+
+    /** The payload exactly as received; never null (an empty payload is an empty array). */
+    byte[] payload();
+
+    /** The QoS the message was delivered with (the lower of publish and subscription QoS). */
+    int qos();
+
+    boolean retain();
+
+    /** Wall-clock time when the bridge received the message, in epoch milliseconds. */
+    long receivedAtMillis();
+
+    /** MQTT 5 properties; empty for MQTT 3.1.1. */
+    Optional<Mqtt5Properties> properties();
+
+    /** Sends the PUBACK/PUBREC for this message (via the client, in arrival order). */
+    void acknowledge();
+}

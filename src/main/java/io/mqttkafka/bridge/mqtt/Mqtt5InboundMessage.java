@@ -1,0 +1,89 @@
+package io.mqttkafka.bridge.mqtt;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+
+/** Adapts an {@link Mqtt5Publish} received with manual acknowledgement. */
+final class Mqtt5InboundMessage implements InboundMessage {
+
+    private final Mqtt5Publish publish;
+    private final String topic;
+    private final byte[] payload;
+    private final long receivedAtMillis;
+    private Optional<Mqtt5Properties> properties;
+
+    Mqtt5InboundMessage(Mqtt5Publish publish, long receivedAtMillis) {
+        this.publish = publish;
+        this.topic = publish.getTopic().toString();
+        this.payload = publish.getPayloadAsBytes();
+        this.receivedAtMillis = receivedAtMillis;
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public byte[] payload() {
+        return payload;
+    }
+
+    @Override
+    public int qos() {
+        return publish.getQos().getCode();
+    }
+
+    @Override
+    public boolean retain() {
+        return publish.isRetain();
+    }
+
+    @Override
+    public long receivedAtMillis() {
+        return receivedAtMillis;
+    }
+
+    @Override
+    public Optional<Mqtt5Properties> properties() {
+        // Read by more than one stage, on one thread at a time (hand-offs publish it safely).
+        if (properties == null) {
+            properties = Optional.of(readProperties());
+        }
+        return properties;
+    }
+
+    private Mqtt5Properties readProperties() {
+        List<? extends Mqtt5UserProperty> userProperties = publish.getUserProperties().asList();
+        List<Map.Entry<String, String>> properties = userProperties.isEmpty() ? List.of()
+                : new ArrayList<>(userProperties.size());
+        for (Mqtt5UserProperty property : userProperties) {
+            properties.add(Map.entry(property.getName().toString(), property.getValue().toString()));
+        }
+        return new Mqtt5Properties(
+                publish.getContentType().map(Object::toString).orElse(null),
+                publish.getResponseTopic().map(Object::toString).orElse(null),
+                publish.getCorrelationData().map(Mqtt5InboundMessage::bytes).orElse(null),
+                publish.getPayloadFormatIndicator().map(p -> p == Mqtt5PayloadFormatIndicator.UTF_8).orElse(null),
+                publish.getMessageExpiryInterval().isPresent() ? publish.getMessageExpiryInterval().getAsLong() : null,
+                properties);
+    }
+
+    @Override
+    public void acknowledge() {
+        publish.acknowledge();
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,256 @@
+package io.mqttkafka.bridge.mqtt;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
+import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuthBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+
+import io.mqttkafka.bridge.config.BridgeConfig;
+
+/**
+ * The MQTT connection of the MQTT → Kafka direction: a persistent session, automatic reconnect with
+ * exponential backoff (from the first attempt on), and every incoming message handed to the sink with
+ * manual acknowledgement.
+ *
+ * <p>The manual-ack flow is registered for {@link MqttGlobalPublishFilter#REMAINING} <em>before</em>
+ * {@code connect()}: messages that the broker redelivers when a session resumes arrive before any
+ * subscription is re-made, and the client would acknowledge them automatically if no manual-ack flow
+ * were there to take them. Subscriptions are made without callbacks so that every message reaches that
+ * one flow, and routing is left to the route table.
+ */
+public final class MqttInboundConnection {
+
+    private static final Logger LOG = Logger.getLogger(MqttInboundConnection.class);
+
+    private final BridgeConfig.Mqtt config;
+    private final String host;
+    private final int port;
+    private final String clientId;
+    private final List<MqttSubscription> subscriptions;
+    private final Consumer<InboundMessage> sink;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile boolean connected;
+
+    private Mqtt5AsyncClient client5;
+    private Mqtt3AsyncClient client3;
+
+    public MqttInboundConnection(BridgeConfig.Mqtt config, String host, int port, String clientId,
+            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
+        this.config = config;
+        this.host = host;
+        this.port = port;
+        this.clientId = clientId;
+        this.subscriptions = List.copyOf(subscriptions);
+        this.sink = sink;
+    }
+
+    /** Starts connecting; returns at once. Failed attempts are retried with backoff until {@link #disconnect()}. */
+    public void start() {
+        MqttClientBuilder builder = MqttClient.builder()
+                .identifier(clientId)
+                .serverHost(host)
+                .serverPort(port)
+                .automaticReconnect()
+                .initialDelay(config.reconnectInitialDelay().toMillis(), TimeUnit.MILLISECONDS)
+                .maxDelay(config.reconnectMaxDelay().toMillis(), TimeUnit.MILLISECONDS)
+                .applyAutomaticReconnect()
+                .addConnectedListener(context -> onConnected())
+                .addDisconnectedListener(context -> {
+                    connected = false;
+                    if (!stopping.get()) {
+                        LOG.warnf("MQTT connection of %s to %s:%d lost or refused (%s); reconnecting with backoff",
+                                clientId, host, port, describe(context.getCause()));
+                    }
+                });
+        if (config.protocolVersion() == 5) {
+            startMqtt5(builder);
+        } else {
+            startMqtt3(builder);
+        }
+    }
+
+    private void startMqtt5(MqttClientBuilder builder) {
+        client5 = builder.useMqttVersion5().buildAsync();
+        client5.publishes(MqttGlobalPublishFilter.REMAINING,
+                publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis())), true);
+        Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
+                client5.connectWith()
+                        .cleanStart(config.cleanStart())
+                        .sessionExpiryInterval(config.sessionExpiry().toSeconds())
+                        .keepAlive((int) config.keepAlive().toSeconds())
+                        .restrictions().receiveMaximum(config.receiveMaximum()).applyRestrictions();
+        if (config.username().isPresent() || config.password().isPresent()) {
+            Mqtt5SimpleAuthBuilder.Complete auth = config.username().isPresent()
+                    ? Mqtt5SimpleAuth.builder().username(config.username().get())
+                    : Mqtt5SimpleAuth.builder().password(config.password().get().revealBytes());
+            if (config.username().isPresent() && config.password().isPresent()) {
+                auth = auth.password(config.password().get().revealBytes());
+            }
+            connect = connect.simpleAuth(auth.build());
+        }
+        connect.send().whenComplete((connAck, failure) -> {
+            if (failure == null) {
+                LOG.infof("MQTT 5 connection of %s to %s:%d established (session present: %s)", clientId,
+                        host, port, connAck.isSessionPresent());
+            }
+        });
+    }
+
+    private void startMqtt3(MqttClientBuilder builder) {
+        client3 = builder.useMqttVersion3().buildAsync();
+        client3.publishes(MqttGlobalPublishFilter.REMAINING,
+                publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis())), true);
+        Mqtt3ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>> connect =
+                client3.connectWith()
+                        .cleanSession(config.cleanStart())
+                        .keepAlive((int) config.keepAlive().toSeconds());
+        if (config.username().isPresent()) {
+            Mqtt3SimpleAuthBuilder.Complete auth = Mqtt3SimpleAuth.builder().username(config.username().get());
+            if (config.password().isPresent()) {
+                auth = auth.password(config.password().get().revealBytes());
+            }
+            connect = connect.simpleAuth(auth.build());
+        }
+        connect.send().whenComplete((connAck, failure) -> {
+            if (failure == null) {
+                LOG.infof("MQTT 3.1.1 connection of %s to %s:%d established (session present: %s)", clientId,
+                        host, port, connAck.isSessionPresent());
+            }
+        });
+    }
+
+    /**
+     * Subscribes once per process. Later reconnects are covered by the client: the broker still holds the
+     * subscriptions when the session is present, and the client re-subscribes when it is not. Subscribing
+     * on the first connection even when the session is present picks up mappings added since the session
+     * was created.
+     */
+    private void onConnected() {
+        connected = true;
+        if (subscriptions.isEmpty() || !subscribed.compareAndSet(false, true)) {
+            return;
+        }
+        if (client5 != null) {
+            subscribeMqtt5();
+        } else {
+            subscribeMqtt3();
+        }
+    }
+
+    private void subscribeMqtt5() {
+        Mqtt5SubscribeBuilder.Start builder = Mqtt5Subscribe.builder();
+        Mqtt5SubscribeBuilder.Complete complete = null;
+        for (MqttSubscription subscription : subscriptions) {
+            complete = (complete == null ? builder : complete).addSubscription()
+                    .topicFilter(subscription.filter())
+                    .qos(MqttQos.fromCode(subscription.qos()))
+                    // The bridge's own publications (Kafka → MQTT) must not come back; forbidden on shared ones.
+                    .noLocal(!subscription.shared())
+                    // A resumed session already delivered the retained messages once.
+                    .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+                    .applySubscription();
+        }
+        client5.subscribe(complete.build()).whenComplete((subAck, failure) -> {
+            if (failure != null) {
+                subscribed.set(false);
+                LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId, describe(failure));
+                return;
+            }
+            List<Mqtt5SubAckReasonCode> codes = subAck.getReasonCodes();
+            for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
+                logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
+            }
+        });
+    }
+
+    private void subscribeMqtt3() {
+        Mqtt3SubscribeBuilder.Start builder = Mqtt3Subscribe.builder();
+        Mqtt3SubscribeBuilder.Complete complete = null;
+        for (MqttSubscription subscription : subscriptions) {
+            complete = (complete == null ? builder : complete).addSubscription()
+                    .topicFilter(subscription.filter())
+                    .qos(MqttQos.fromCode(subscription.qos()))
+                    .applySubscription();
+        }
+        client3.subscribe(complete.build()).whenComplete((subAck, failure) -> {
+            if (failure != null) {
+                subscribed.set(false);
+                LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId, describe(failure));
+                return;
+            }
+            List<Mqtt3SubAckReturnCode> codes = subAck.getReturnCodes();
+            for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
+                logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
+            }
+        });
+    }
+
+    private void logSubscription(MqttSubscription subscription, boolean error, String code) {
+        if (error) {
+            LOG.errorf("MQTT broker refused the subscription to '%s' (QoS %d) of %s: %s", subscription.filter(),
+                    subscription.qos(), clientId, code);
+        } else {
+            LOG.infof("Subscribed to '%s' (requested QoS %d, granted %s)", subscription.filter(), subscription.qos(), code);
+        }
+    }
+
+    public boolean isConnected() {
+        return connected;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    /**
+     * Disconnects cleanly (the session stays on the broker when clean start is off). Acknowledgements
+     * given before this call are sent before the DISCONNECT.
+     */
+    public void disconnect(Duration timeout) {
+        stopping.set(true);
+        CompletableFuture<Void> done = client5 != null ? client5.disconnect()
+                : client3 != null ? client3.disconnect() : CompletableFuture.completedFuture(null);
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Not connected at the moment (the client then just stops reconnecting) or the broker is gone.
+            LOG.debugf("MQTT disconnect of %s: %s", clientId, describe(e));
+        }
+    }
+
+    private static String describe(Throwable failure) {
+        if (failure == null) {
+            return "no cause given";
+        }
+        Throwable cause = failure.getCause() != null && failure instanceof java.util.concurrent.ExecutionException
+                ? failure.getCause() : failure;
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+}

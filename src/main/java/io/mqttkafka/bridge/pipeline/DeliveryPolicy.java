@@ -1,0 +1,64 @@
+package io.mqttkafka.bridge.pipeline;
+
+import io.mqttkafka.bridge.kafka.ProducerProfile;
+
+/**
+ * What each MQTT QoS promises once the message is in the bridge's hands. This is the one place that
+ * decides it; everything else asks the policy.
+ *
+ * <pre>
+ * | QoS | guarantee into Kafka                          | MQTT ack                      | producer |
+ * |-----|-----------------------------------------------|-------------------------------|----------|
+ * | 0   | at most once; dropped (and counted) when busy | none needed                   | FAST     |
+ * | 1   | at least once; nothing acked is ever lost     | PUBACK after every Kafka ack  | RELIABLE |
+ * | 2   | no loss, no duplicates from producer retries  | PUBREC after every Kafka ack  | RELIABLE |
+ * |     | or broker redelivery within a session         |                               |          |
+ * </pre>
+ *
+ * QoS 2's "no duplicates" rests on the idempotent producer (retries) and on MQTT's own QoS 2 flow: the
+ * broker does not redeliver a message once it has our PUBREC, and we send PUBREC only after Kafka has the
+ * record. A crash between the Kafka ack and the PUBREC leads to one redelivery: that is the documented
+ * limit until the transactional QoS 2 path exists.
+ */
+public enum DeliveryPolicy {
+
+    AT_MOST_ONCE(ProducerProfile.FAST, false),
+    AT_LEAST_ONCE(ProducerProfile.RELIABLE, true),
+    NO_LOSS_NO_DUPLICATES(ProducerProfile.RELIABLE, true);
+
+    private final ProducerProfile producerProfile;
+    private final boolean acknowledgeAfterKafka;
+
+    DeliveryPolicy(ProducerProfile producerProfile, boolean acknowledgeAfterKafka) {
+        this.producerProfile = producerProfile;
+        this.acknowledgeAfterKafka = acknowledgeAfterKafka;
+    }
+
+    /** The policy for a message received with this QoS (the lower of publish and subscription QoS). */
+    public static DeliveryPolicy forQos(int qos) {
+        return switch (qos) {
+            case 0 -> AT_MOST_ONCE;
+            case 1 -> AT_LEAST_ONCE;
+            case 2 -> NO_LOSS_NO_DUPLICATES;
+            default -> throw new IllegalArgumentException("MQTT QoS must be 0, 1 or 2, was " + qos);
+        };
+    }
+
+    public ProducerProfile producerProfile() {
+        return producerProfile;
+    }
+
+    /**
+     * True when the MQTT acknowledgement waits until Kafka acknowledged every record of the message, and
+     * the message must therefore never be dropped. False for QoS 0: it is acknowledged (a no-op on the
+     * wire) at once and may be dropped when the bridge cannot keep up.
+     */
+    public boolean acknowledgeAfterKafka() {
+        return acknowledgeAfterKafka;
+    }
+
+    /** Whether a record that failed for a transient reason is retried (true) or dropped and counted. */
+    public boolean retriesTransientFailures() {
+        return acknowledgeAfterKafka;
+    }
+}

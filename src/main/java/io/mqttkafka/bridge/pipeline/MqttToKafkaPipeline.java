@@ -1,0 +1,337 @@
+package io.mqttkafka.bridge.pipeline;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.jboss.logging.Logger;
+
+import io.mqttkafka.bridge.failure.DeadLetterRecords;
+import io.mqttkafka.bridge.failure.FailureKind;
+import io.mqttkafka.bridge.kafka.BridgeHeaders;
+import io.mqttkafka.bridge.kafka.KafkaProducers;
+import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
+import io.mqttkafka.bridge.kafka.ProducerProfile;
+import io.mqttkafka.bridge.kafka.TopicPresence;
+import io.mqttkafka.bridge.mapping.KafkaTopicNames;
+import io.mqttkafka.bridge.mapping.RouteTable;
+import io.mqttkafka.bridge.mapping.RouteTarget;
+import io.mqttkafka.bridge.metrics.BridgeMetrics;
+import io.mqttkafka.bridge.mqtt.InboundMessage;
+
+/**
+ * MQTT → Kafka: routes each incoming message, writes one record per matching mapping, and acknowledges
+ * the message to MQTT as its {@link DeliveryPolicy} says.
+ *
+ * <p>Threads: {@link #accept} runs on the MQTT client's thread and only decides and hands over; all
+ * {@code producer.send()} calls happen on one sender thread, because a send can block (metadata for a
+ * new topic, a full buffer) and the MQTT client's threads must never block. One sender thread also keeps
+ * records in arrival order, which is what keeps per-topic order in Kafka. Acknowledgements happen on the
+ * Kafka producer's callback thread; the MQTT client sends them in arrival order.
+ *
+ * <p>Memory stays bounded without a bounded queue: QoS 1/2 messages in flight are limited by the MQTT
+ * receive maximum (the broker sends no more until we acknowledge), and QoS 0 messages by
+ * {@code qos0MaxInFlight}, beyond which they are dropped and counted.
+ */
+public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
+
+    private static final Logger LOG = Logger.getLogger(MqttToKafkaPipeline.class);
+    private static final long FIRST_RETRY_DELAY_MS = 100;
+    private static final long MAX_RETRY_DELAY_MS = 5_000;
+
+    private final RouteTable routes;
+    private final String bridgeId;
+    private final KafkaProducers producers;
+    private final TopicPresence topicPresence;
+    private final DeadLetterRecords deadLetters;
+    private final MqttHeaderCodec headerCodec;
+    private final BridgeMetrics metrics;
+    private final int qos0MaxInFlight;
+
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(
+            runnable -> daemon(runnable, "mqtt-to-kafka-sender"));
+    private final ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor(
+            runnable -> daemon(runnable, "mqtt-to-kafka-retry"));
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger qos0InFlight = new AtomicInteger();
+    private final Object drained = new Object();
+    private volatile boolean accepting = true;
+
+    public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
+            TopicPresence topicPresence, DeadLetterRecords deadLetters, BridgeMetrics metrics, int qos0MaxInFlight) {
+        this.routes = routes;
+        this.bridgeId = bridgeId;
+        this.producers = producers;
+        this.topicPresence = topicPresence;
+        this.deadLetters = deadLetters;
+        this.headerCodec = new MqttHeaderCodec(bridgeId);
+        this.metrics = metrics;
+        this.qos0MaxInFlight = qos0MaxInFlight;
+        metrics.gauge("bridge.mqtt.to.kafka.in.flight", "MQTT messages handed to Kafka and not yet acknowledged",
+                inFlight::get);
+    }
+
+    /** Called by the MQTT client for every message; never blocks. */
+    @Override
+    public void accept(InboundMessage message) {
+        if (!accepting) {
+            // Shutting down: not acknowledged, so the broker redelivers it to the next session.
+            return;
+        }
+        metrics.received(message.qos());
+        DeliveryPolicy policy = DeliveryPolicy.forQos(message.qos());
+        if (!policy.acknowledgeAfterKafka()) {
+            message.acknowledge();
+            if (qos0InFlight.incrementAndGet() > qos0MaxInFlight) {
+                qos0InFlight.decrementAndGet();
+                metrics.dropped("overload");
+                return;
+            }
+        }
+        if (LoopGuard.isOwnMessage(message, bridgeId)) {
+            metrics.loopSuppressed();
+            finish(message, policy);
+            return;
+        }
+        inFlight.incrementAndGet();
+        try {
+            sender.execute(() -> dispatch(message, policy));
+        } catch (RejectedExecutionException stopped) {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void dispatch(InboundMessage message, DeliveryPolicy policy) {
+        List<RouteTarget> targets = routes.route(message.topic());
+        if (targets.isEmpty()) {
+            metrics.unrouted();
+            complete(message, policy);
+            return;
+        }
+        Header[] headers = headerCodec.encode(message);
+        PendingMessage pending = new PendingMessage(message, policy, targets.size());
+        for (RouteTarget target : targets) {
+            byte[] key = target.key().getBytes(StandardCharsets.UTF_8);
+            String illegal = KafkaTopicNames.invalidReason(target.kafkaTopic()).orElse(null);
+            if (illegal != null) {
+                deadLetter(pending, target, key, headers, "invalid-topic",
+                        "rendered Kafka topic '" + target.kafkaTopic() + "' is not legal: " + illegal, null);
+            } else if (topicPresence.isKnownMissing(target.kafkaTopic())) {
+                deadLetter(pending, target, key, headers, "topic-missing",
+                        "Kafka topic '" + target.kafkaTopic() + "' does not exist and is not auto-created", null);
+            } else {
+                byte[] value = message.retain() && message.payload().length == 0
+                        && target.route().retainedEmptyAsTombstone() ? null : message.payload();
+                send(pending, target, new ProducerRecord<>(target.kafkaTopic(), null, message.receivedAtMillis(),
+                        key, value, Arrays.asList(headers)), 0);
+            }
+        }
+    }
+
+    /** Sends on the sender thread; failures come back on the producer's thread. */
+    private void send(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record, int attempt) {
+        ProducerProfile profile = pending.policy.producerProfile();
+        try {
+            producers.get(profile).send(record, (metadata, failure) -> {
+                if (failure == null) {
+                    metrics.written(target.route().name());
+                    pending.partDone();
+                } else {
+                    onFailure(pending, target, record, attempt, failure);
+                }
+            });
+        } catch (RuntimeException failure) {
+            onFailure(pending, target, record, attempt, failure);
+        }
+    }
+
+    private void onFailure(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record,
+            int attempt, Throwable failure) {
+        if (!accepting && failure instanceof IllegalStateException) {
+            return; // producer closed during shutdown; the message stays unacknowledged
+        }
+        switch (FailureKind.classify(failure)) {
+            case POISON -> deadLetter(pending, target, record.key(), headersOf(record), FailureKind.reasonCode(failure),
+                    failure.getMessage(), failure);
+            case POSSIBLY_MISSING_TOPIC -> topicPresence.checkMissing(record.topic()).thenAccept(missing -> {
+                if (missing) {
+                    deadLetter(pending, target, record.key(), headersOf(record), "topic-missing",
+                            "Kafka topic '" + record.topic() + "' does not exist and is not auto-created", failure);
+                } else {
+                    retryOrDrop(pending, target, record, attempt, failure);
+                }
+            });
+            case TRANSIENT -> retryOrDrop(pending, target, record, attempt, failure);
+        }
+    }
+
+    private void retryOrDrop(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record,
+            int attempt, Throwable failure) {
+        if (!pending.policy.retriesTransientFailures()) {
+            metrics.dropped("kafka-unavailable");
+            pending.partDone();
+            return;
+        }
+        long delay = retryDelayMillis(attempt);
+        if (attempt == 0 || attempt % 20 == 0) {
+            LOG.warnf("Kafka write to %s failed (%s: %s); retrying in %d ms, message stays unacknowledged",
+                    record.topic(), failure.getClass().getSimpleName(), failure.getMessage(), delay);
+        }
+        metrics.retried();
+        schedule(() -> send(pending, target, record, attempt + 1), delay);
+    }
+
+    private void deadLetter(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers,
+            String reasonCode, String reason, Throwable failure) {
+        ProducerRecord<byte[], byte[]> record = deadLetters.create(key, pending.message.payload(), headers,
+                pending.message.receivedAtMillis(), target.route().name(), target.kafkaTopic(), reasonCode, reason,
+                failure, true);
+        LOG.debugf("Dead-lettering message from MQTT topic %s for mapping %s: %s", pending.message.topic(),
+                target.route().name(), reason);
+        sendDeadLetter(pending, reasonCode, record, 0);
+    }
+
+    private void sendDeadLetter(PendingMessage pending, String reasonCode, ProducerRecord<byte[], byte[]> record,
+            int attempt) {
+        try {
+            producers.get(ProducerProfile.RELIABLE).send(record, (metadata, failure) -> {
+                if (failure == null) {
+                    metrics.deadLettered(reasonCode);
+                    pending.partDone();
+                } else if (FailureKind.classify(failure) == FailureKind.POISON && record.value() != null) {
+                    // The payload itself is what Kafka refuses: keep the evidence, drop the bytes.
+                    sendDeadLetter(pending, reasonCode, withoutPayload(record, pending.message.payload().length), 0);
+                } else {
+                    retryDeadLetter(pending, reasonCode, record, attempt, failure);
+                }
+            });
+        } catch (RuntimeException failure) {
+            retryDeadLetter(pending, reasonCode, record, attempt, failure);
+        }
+    }
+
+    private void retryDeadLetter(PendingMessage pending, String reasonCode, ProducerRecord<byte[], byte[]> record,
+            int attempt, Throwable failure) {
+        if (!accepting && failure instanceof IllegalStateException) {
+            return;
+        }
+        long delay = retryDelayMillis(attempt);
+        if (attempt == 0 || attempt % 20 == 0) {
+            LOG.errorf("Writing to dead-letter topic %s failed (%s: %s); retrying in %d ms",
+                    record.topic(), failure.getClass().getSimpleName(), failure.getMessage(), delay);
+        }
+        schedule(() -> sendDeadLetter(pending, reasonCode, record, attempt + 1), delay);
+    }
+
+    private static ProducerRecord<byte[], byte[]> withoutPayload(ProducerRecord<byte[], byte[]> record, int payloadSize) {
+        org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray());
+        headers.add(BridgeHeaders.DLQ_PAYLOAD_OMITTED_SIZE, Integer.toString(payloadSize).getBytes(StandardCharsets.UTF_8));
+        return new ProducerRecord<byte[], byte[]>(record.topic(), null, record.timestamp(), record.key(), null, headers);
+    }
+
+    private static Header[] headersOf(ProducerRecord<byte[], byte[]> record) {
+        return record.headers().toArray();
+    }
+
+    private void schedule(Runnable task, long delayMillis) {
+        try {
+            retryTimer.schedule(() -> {
+                try {
+                    sender.execute(task);
+                } catch (RejectedExecutionException stopped) {
+                    // shutting down: the message stays unacknowledged and is redelivered later
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // shutting down
+        }
+    }
+
+    private static long retryDelayMillis(int attempt) {
+        return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS << Math.min(attempt, 16));
+    }
+
+    private void finish(InboundMessage message, DeliveryPolicy policy) {
+        if (policy.acknowledgeAfterKafka()) {
+            message.acknowledge();
+        } else {
+            qos0InFlight.decrementAndGet();
+        }
+    }
+
+    private void complete(InboundMessage message, DeliveryPolicy policy) {
+        finish(message, policy);
+        if (inFlight.decrementAndGet() == 0 && !accepting) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+    }
+
+    /** Messages handed to Kafka and not yet acknowledged. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /**
+     * Stops taking messages and waits up to {@code timeout} for the ones in flight to be acknowledged.
+     * Returns the number still in flight (not acknowledged to MQTT; the broker redelivers them).
+     */
+    public int drain(Duration timeout) {
+        accepting = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (drained) {
+            while (inFlight.get() > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drained, remaining);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        retryTimer.shutdownNow();
+        sender.shutdownNow();
+        return inFlight.get();
+    }
+
+    private static Thread daemon(Runnable runnable, String name) {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** Counts down the records of one message; the last one acknowledges it. */
+    private final class PendingMessage {
+        final InboundMessage message;
+        final DeliveryPolicy policy;
+        private final AtomicInteger remaining;
+
+        PendingMessage(InboundMessage message, DeliveryPolicy policy, int records) {
+            this.message = message;
+            this.policy = policy;
+            this.remaining = new AtomicInteger(records);
+        }
+
+        void partDone() {
+            if (remaining.decrementAndGet() == 0) {
+                complete(message, policy);
+            }
+        }
+    }
+}
