@@ -77,6 +77,11 @@ public final class BridgeRuntime implements AutoCloseable {
         return inbound.isConnected();
     }
 
+    /** Connected, and the broker accepted every subscription: messages published from now on are bridged. */
+    public boolean isReady() {
+        return inbound.isConnected() && inbound.isSubscribed();
+    }
+
     public String clientId() {
         return clientId;
     }

@@ -55,6 +55,7 @@ public final class MqttInboundConnection {
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile boolean connected;
+    private volatile boolean subscriptionsAccepted;
 
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
@@ -152,7 +153,11 @@ public final class MqttInboundConnection {
      */
     private void onConnected() {
         connected = true;
-        if (subscriptions.isEmpty() || !subscribed.compareAndSet(false, true)) {
+        if (subscriptions.isEmpty()) {
+            subscriptionsAccepted = true;
+            return;
+        }
+        if (!subscribed.compareAndSet(false, true)) {
             return;
         }
         if (client5 != null) {
@@ -173,6 +178,9 @@ public final class MqttInboundConnection {
                     .noLocal(!subscription.shared())
                     // A resumed session already delivered the retained messages once.
                     .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+                    // Keep the retain flag on live messages too: the mirror of retained state (tombstones)
+                    // depends on it. MQTT 3.1.1 clears it on live delivery and has no such option.
+                    .retainAsPublished(true)
                     .applySubscription();
         }
         client5.subscribe(complete.build()).whenComplete((subAck, failure) -> {
@@ -182,9 +190,12 @@ public final class MqttInboundConnection {
                 return;
             }
             List<Mqtt5SubAckReasonCode> codes = subAck.getReasonCodes();
+            boolean allAccepted = true;
             for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
                 logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
+                allAccepted &= !codes.get(i).isError();
             }
+            subscriptionsAccepted = allAccepted;
         });
     }
 
@@ -204,9 +215,12 @@ public final class MqttInboundConnection {
                 return;
             }
             List<Mqtt3SubAckReturnCode> codes = subAck.getReturnCodes();
+            boolean allAccepted = true;
             for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
                 logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
+                allAccepted &= !codes.get(i).isError();
             }
+            subscriptionsAccepted = allAccepted;
         });
     }
 
@@ -221,6 +235,11 @@ public final class MqttInboundConnection {
 
     public boolean isConnected() {
         return connected;
+    }
+
+    /** True once the broker accepted every subscription (in this process); stays true across reconnects. */
+    public boolean isSubscribed() {
+        return subscriptionsAccepted;
     }
 
     public String clientId() {
