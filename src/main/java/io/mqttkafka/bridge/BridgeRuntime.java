@@ -82,6 +82,11 @@ public final class BridgeRuntime implements AutoCloseable {
         return inbound.isConnected() && inbound.isSubscribed();
     }
 
+    /** MQTT messages handed to Kafka and not yet acknowledged (bounded by the receive maximum for QoS 1/2). */
+    public int mqttToKafkaInFlight() {
+        return mqttToKafka.inFlight();
+    }
+
     public String clientId() {
         return clientId;
     }

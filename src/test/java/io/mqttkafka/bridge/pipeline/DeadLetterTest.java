@@ -1,6 +1,6 @@
 package io.mqttkafka.bridge.pipeline;
 
-import static io.mqttkafka.bridge.pipeline.MqttToKafkaDeliveryTest.startBridge;
+import static io.mqttkafka.bridge.testing.TestBridges.start;
 import static io.mqttkafka.bridge.testing.KafkaTestConsumer.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,7 +78,7 @@ class DeadLetterTest {
         byte[] tooLarge = new byte[2 * 1024 * 1024];
         new Random(1).nextBytes(tooLarge);
 
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
             publisher.publish(root + "/" + site + "/data", "before".getBytes(StandardCharsets.UTF_8), qos).join();
             publisher.publish(root + "/bad site/data", "illegal".getBytes(StandardCharsets.UTF_8), qos).join();

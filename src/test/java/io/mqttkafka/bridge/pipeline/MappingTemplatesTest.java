@@ -1,6 +1,6 @@
 package io.mqttkafka.bridge.pipeline;
 
-import static io.mqttkafka.bridge.pipeline.MqttToKafkaDeliveryTest.startBridge;
+import static io.mqttkafka.bridge.testing.TestBridges.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -46,7 +46,7 @@ class MappingTemplatesTest {
                 // positional wildcards and '#', which yields the remaining levels joined by '/'
                 .mapping("rest", root + "/r/+/#", 1, rest + "-{1}", "{2}|{topic}")
                 .build();
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
             publisher.publish(root + "/n/plant-1/dev-9/temp", bytes("21.5"), 1).join();
             publisher.publish(root + "/r/site-2/a/b/c", bytes("x"), 1).join();
@@ -76,7 +76,7 @@ class MappingTemplatesTest {
                 .mapping("shared", "$share/" + SharedBrokers.unique("group") + "/" + root + "/{device}/evt", 2,
                         kafkaTopic, "{device}")
                 .build();
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
             publisher.publish(root + "/d1/evt", bytes("e1"), 2).join();
             publisher.publish(root + "/d2/evt", bytes("e2"), 2).join();
@@ -104,7 +104,7 @@ class MappingTemplatesTest {
                 // a third mapping rendering into the same topic as the second: still one record per mapping
                 .mapping("wide-again", root + "/{device}/temp", 1, wide, "again-{device}")
                 .build();
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), protocolVersion)) {
             for (int i = 0; i < 5; i++) {
                 publisher.publish(root + "/d" + i + "/temp", bytes("t" + i), 1).join();

@@ -1,6 +1,7 @@
 package io.mqttkafka.bridge.pipeline;
 
 import static io.mqttkafka.bridge.testing.KafkaTestConsumer.header;
+import static io.mqttkafka.bridge.testing.TestBridges.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -9,14 +10,12 @@ import java.util.List;
 import java.util.Random;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
@@ -29,13 +28,6 @@ import io.mqttkafka.bridge.testing.TestConfigs;
 class MqttToKafkaDeliveryTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    static BridgeRuntime startBridge(BridgeConfig config) {
-        BridgeRuntime bridge = new BridgeRuntime(config, new SimpleMeterRegistry());
-        bridge.start();
-        Awaitility.await("bridge connected and subscribed").atMost(TIMEOUT).until(bridge::isReady);
-        return bridge;
-    }
 
     @ParameterizedTest(name = "MQTT {0}, QoS {1}")
     @CsvSource({"5,0", "5,1", "5,2", "3,0", "3,1", "3,2"})
@@ -53,7 +45,7 @@ class MqttToKafkaDeliveryTest {
         List<byte[]> payloads = List.of(binary, new byte[0], large);
 
         long before = System.currentTimeMillis();
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), protocolVersion)) {
             publisher.publishAll(List.of(root + "/dev-1/data", root + "/dev-1/data", root + "/dev-1/data"), payloads, qos);
 
@@ -81,7 +73,7 @@ class MqttToKafkaDeliveryTest {
         String kafkaTopic = SharedBrokers.unique("props-out");
         BridgeConfig config = TestConfigs.forSharedBrokers().mapping("props", topic, qos, kafkaTopic, null).build();
         byte[] correlation = {0, 1, 2, (byte) 0xff};
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
             publisher.publish5(topic, "{\"on\":true}".getBytes(StandardCharsets.UTF_8), qos, p -> p
                     .contentType("application/json")
@@ -114,7 +106,7 @@ class MqttToKafkaDeliveryTest {
                 .mapping("state", topic, 1, kafkaTopic, "{topic}")
                 .set("bridge.mqtt-to-kafka[0].retained-empty-as-tombstone", Boolean.toString(tombstone))
                 .build();
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
             publisher.publish(topic, "open".getBytes(StandardCharsets.UTF_8), 1, true).join();
             publisher.publish(topic, new byte[0], 1, true).join();

@@ -1,6 +1,6 @@
 package io.mqttkafka.bridge.pipeline;
 
-import static io.mqttkafka.bridge.pipeline.MqttToKafkaDeliveryTest.startBridge;
+import static io.mqttkafka.bridge.testing.TestBridges.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -42,7 +42,7 @@ class PerTopicOrderTest {
                 payloads.add(Integer.toString(sequence).getBytes(StandardCharsets.UTF_8));
             }
         }
-        try (BridgeRuntime bridge = startBridge(config);
+        try (BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
             publisher.publishAll(topics, payloads, 1);
 

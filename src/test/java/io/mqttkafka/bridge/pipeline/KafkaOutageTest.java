@@ -1,0 +1,96 @@
+package io.mqttkafka.bridge.pipeline;
+
+import static io.mqttkafka.bridge.testing.TestBridges.start;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.mqttkafka.bridge.BridgeRuntime;
+import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
+import io.mqttkafka.bridge.testing.KafkaTestConsumer;
+import io.mqttkafka.bridge.testing.MqttTestClient;
+import io.mqttkafka.bridge.testing.SharedBrokers;
+import io.mqttkafka.bridge.testing.TestConfigs;
+
+/**
+ * Acceptance 5: while Kafka is unreachable, QoS 1 messages are not acknowledged to MQTT: the bridge's
+ * in-flight window (its receive maximum) fills and the broker stops sending; once Kafka is back, every
+ * message arrives. Kafka runs as its own process so that it can really go away and come back.
+ */
+class KafkaOutageTest {
+
+    private static final int RECEIVE_MAXIMUM = 50;
+    private static KafkaBrokerProcess kafka;
+
+    @BeforeAll
+    static void startKafkaProcess() {
+        kafka = KafkaBrokerProcess.start(Map.of());
+    }
+
+    @AfterAll
+    static void stopKafkaProcess() {
+        kafka.close();
+    }
+
+    @Test
+    void holdsAcknowledgementsWhileKafkaIsDownAndDeliversEverythingAfter() {
+        String root = SharedBrokers.unique("outage");
+        String kafkaTopic = SharedBrokers.unique("outage-out");
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .set("bridge.kafka.bootstrap-servers", kafka.bootstrapServers())
+                .set("bridge.mqtt.receive-maximum", Integer.toString(RECEIVE_MAXIMUM))
+                .mapping("outage", root + "/+", 1, kafkaTopic, null)
+                .build();
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            List<String> before = publish(publisher, root, "before", 20);
+            KafkaTestConsumer.readAtLeast(kafka.bootstrapServers(), kafkaTopic, before.size(), Duration.ofSeconds(60));
+
+            kafka.stop();
+            List<String> during = publish(publisher, root, "during", 300);
+
+            Awaitility.await("the bridge's in-flight window to fill").atMost(Duration.ofSeconds(30))
+                    .until(() -> bridge.mqttToKafkaInFlight() == RECEIVE_MAXIMUM);
+            Awaitility.await("the window to stay full: nothing acknowledged, the broker sends no more")
+                    .during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> bridge.mqttToKafkaInFlight() == RECEIVE_MAXIMUM);
+
+            kafka.startAgain();
+
+            List<String> expected = new ArrayList<>(before);
+            expected.addAll(during);
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestConsumer.readUntil(kafka.bootstrapServers(),
+                    kafkaTopic, read -> payloads(read).containsAll(expected), Duration.ofSeconds(120));
+            assertThat(payloads(records)).containsAll(expected);
+            Map<String, Long> copies = records.stream().collect(Collectors.groupingBy(
+                    r -> new String(r.value(), StandardCharsets.UTF_8), Collectors.counting()));
+            assertThat(copies.values()).as("idempotent producer: no duplicates from its retries").allMatch(c -> c == 1);
+            Awaitility.await("everything acknowledged").atMost(Duration.ofSeconds(30))
+                    .until(() -> bridge.mqttToKafkaInFlight() == 0);
+        }
+    }
+
+    private static List<String> publish(MqttTestClient publisher, String root, String label, int count) {
+        List<String> payloads = IntStream.range(0, count).mapToObj(i -> label + "-" + i).toList();
+        publisher.publishAll(payloads.stream().map(p -> root + "/t" + (p.hashCode() & 7)).toList(),
+                payloads.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList(), 1);
+        return payloads;
+    }
+
+    private static List<String> payloads(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+}
