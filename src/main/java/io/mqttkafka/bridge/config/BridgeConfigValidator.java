@@ -135,7 +135,7 @@ public final class BridgeConfigValidator {
             try {
                 filter = TopicFilter.parse(mapping.filter());
             } catch (IllegalArgumentException e) {
-                problems.add(prefix + "filter: invalid MQTT topic filter '" + mapping.filter() + "': " + e.getMessage());
+                problems.add(prefix + "filter: " + e.getMessage());
             }
             Template kafkaTopic = null;
             Template key = null;
@@ -151,8 +151,14 @@ public final class BridgeConfigValidator {
                 }
             }
             if (problems.size() == problemsBefore) {
-                routes.add(new MqttToKafkaRoute(mapping.name(), filter, mapping.qos(), kafkaTopic, key,
-                        mapping.retainedEmptyAsTombstone()));
+                try {
+                    routes.add(new MqttToKafkaRoute(mapping.name(), filter, mapping.qos(), kafkaTopic, key,
+                            mapping.retainedEmptyAsTombstone()));
+                } catch (IllegalArgumentException e) {
+                    // Placeholders and constant names are checked above; what is left is the literal text
+                    // of a templated Kafka topic containing characters Kafka does not allow.
+                    problems.add(prefix + "kafka-topic: " + e.getMessage());
+                }
             }
         }
         return routes;
@@ -166,7 +172,7 @@ public final class BridgeConfigValidator {
         try {
             return Template.parse(text, allowed);
         } catch (IllegalArgumentException e) {
-            problems.add(key + ": invalid template '" + text + "': " + e.getMessage());
+            problems.add(key + ": " + e.getMessage());
             return null;
         }
     }

@@ -47,4 +47,9 @@ public final class BridgeHeaders {
 
     private BridgeHeaders() {
     }
+
+    /** Names only the bridge writes: {@code mqtt.*}, {@code dlq.*} and {@link #ORIGIN}. */
+    public static boolean isReserved(String name) {
+        return name.startsWith("mqtt.") || name.startsWith("dlq.") || name.equals(ORIGIN);
+    }
 }

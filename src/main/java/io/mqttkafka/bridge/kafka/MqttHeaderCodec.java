@@ -11,7 +11,12 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import io.mqttkafka.bridge.mqtt.InboundMessage;
 import io.mqttkafka.bridge.mqtt.Mqtt5Properties;
 
-/** Encodes an MQTT message's metadata as Kafka headers (see {@link BridgeHeaders} for the names). */
+/**
+ * Encodes an MQTT message's metadata as Kafka headers (see {@link BridgeHeaders} for the names). User
+ * properties with a reserved name are left out: a publisher must not be able to forge the bridge's own
+ * headers (a fake {@code bridge.origin} would defeat the loop guard, a fake {@code mqtt.topic} would lie
+ * about where the message came from).
+ */
 public final class MqttHeaderCodec {
 
     private static final byte[][] QOS_VALUES = {bytes("0"), bytes("1"), bytes("2")};
@@ -52,7 +57,9 @@ public final class MqttHeaderCodec {
                         bytes(Long.toString(properties.messageExpirySeconds()))));
             }
             for (Map.Entry<String, String> property : properties.userProperties()) {
-                headers.add(new RecordHeader(property.getKey(), bytes(property.getValue())));
+                if (!BridgeHeaders.isReserved(property.getKey())) {
+                    headers.add(new RecordHeader(property.getKey(), bytes(property.getValue())));
+                }
             }
         }
         return headers.toArray(new Header[0]);

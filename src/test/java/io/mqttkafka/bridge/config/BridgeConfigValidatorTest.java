@@ -1,0 +1,421 @@
+package io.mqttkafka.bridge.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.entry;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
+import io.mqttkafka.bridge.mapping.RouteTable;
+import io.mqttkafka.bridge.mapping.RouteTarget;
+import io.mqttkafka.bridge.testing.TestConfigs;
+
+class BridgeConfigValidatorTest {
+
+    private static final String M0 = "bridge.mqtt-to-kafka[0].";
+    private static final String M1 = "bridge.mqtt-to-kafka[1].";
+    private static final String ALLOWED_FOR_BASE = "allowed: {site}, {device}, {1}..{2}, {topic}";
+
+    /** A valid configuration: one mapping with two named levels and no key; rows override keys of it. */
+    private static TestConfigs base() {
+        return TestConfigs.empty()
+                .set("bridge.id", "test-bridge")
+                .mapping("m0", "sensors/{site}/{device}", 1, "iot.{site}", null);
+    }
+
+    private static Map<String, String> props(String... keyValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put(keyValues[i], keyValues[i + 1]);
+        }
+        return map;
+    }
+
+    static Stream<Arguments> badConfigurations() {
+        return Stream.of(
+                // Templates: unknown placeholders list the allowed ones.
+                Arguments.of("unknown placeholder in kafka-topic",
+                        props(M0 + "kafka-topic", "iot.{sitee}"),
+                        M0 + "kafka-topic", "unknown placeholder {sitee}; " + ALLOWED_FOR_BASE),
+                Arguments.of("unknown placeholder in key",
+                        props(M0 + "key", "{sitee}"),
+                        M0 + "key", "unknown placeholder {sitee}; " + ALLOWED_FOR_BASE),
+                Arguments.of("positional placeholder beyond the wildcards",
+                        props(M0 + "filter", "a/+/+", M0 + "kafka-topic", "t.{3}"),
+                        M0 + "kafka-topic", "placeholder {3} refers to a wildcard that topic filter 'a/+/+'"
+                                + " does not have (it has 2 wildcards); allowed: {1}..{2}, {topic}"),
+                Arguments.of("positional placeholder {0}",
+                        props(M0 + "key", "{0}"),
+                        M0 + "key", "placeholder {0} is invalid: wildcards are numbered from 1; " + ALLOWED_FOR_BASE),
+                Arguments.of("unclosed brace in key",
+                        props(M0 + "key", "{site"),
+                        M0 + "key", "unclosed '{' at index 0 (write '{{' for a literal brace)"),
+                // Filters.
+                Arguments.of("'#' not last",
+                        props(M0 + "filter", "a/#/b"),
+                        M0 + "filter", "'a/#/b': '#' must be the last level"),
+                Arguments.of("'+' not a whole level",
+                        props(M0 + "filter", "a+/b"),
+                        M0 + "filter", "'+' must occupy a whole level (level 1 is 'a+')"),
+                Arguments.of("empty share group",
+                        props(M0 + "filter", "$share//x"),
+                        M0 + "filter", "'$share//x': empty share group"),
+                Arguments.of("share without topic filter",
+                        props(M0 + "filter", "$share/g/"),
+                        M0 + "filter", "the topic filter after '$share/g/' must not be empty"),
+                Arguments.of("reserved level name {topic}",
+                        props(M0 + "filter", "a/{topic}"),
+                        M0 + "filter", "level name {topic} is reserved for the whole MQTT topic"),
+                // QoS.
+                Arguments.of("qos 3", props(M0 + "qos", "3"), M0 + "qos", "must be 0, 1 or 2, was 3"),
+                Arguments.of("qos -1", props(M0 + "qos", "-1"), M0 + "qos", "must be 0, 1 or 2, was -1"),
+                // Names.
+                Arguments.of("duplicate mapping name",
+                        props(M1 + "name", "m0", M1 + "filter", "other/#", M1 + "kafka-topic", "other"),
+                        M1 + "name", "duplicate mapping name 'm0', already used by bridge.mqtt-to-kafka[0]"),
+                Arguments.of("blank mapping name",
+                        props(M0 + "name", "  "),
+                        M0 + "name", "must not be blank"),
+                // Kafka topics.
+                Arguments.of("constant kafka-topic with a space",
+                        props(M0 + "kafka-topic", "bad topic"),
+                        M0 + "kafka-topic", "'bad topic' is not a legal Kafka topic name: Kafka topic name"
+                                + " 'bad topic' contains illegal character U+0020 at index 3;"
+                                + " allowed are ASCII letters, digits, '.', '_' and '-'"),
+                Arguments.of("constant kafka-topic '..'",
+                        props(M0 + "kafka-topic", ".."),
+                        M0 + "kafka-topic", "'..' is not a legal Kafka topic name: Kafka topic name must not be '.' or '..'"),
+                Arguments.of("blank kafka-topic",
+                        props(M0 + "kafka-topic", "   "),
+                        M0 + "kafka-topic", "must not be blank"),
+                Arguments.of("illegal dead-letter-topic",
+                        props("bridge.dead-letter-topic", "dead letter"),
+                        "bridge.dead-letter-topic", "'dead letter' is not a legal Kafka topic name: Kafka topic"
+                                + " name 'dead letter' contains illegal character U+0020 at index 4"),
+                Arguments.of("dead-letter-topic with '/'",
+                        props("bridge.dead-letter-topic", "dlq/x"),
+                        "bridge.dead-letter-topic", "contains illegal character '/' at index 3"),
+                // MQTT connection.
+                Arguments.of("protocol-version 4",
+                        props("bridge.mqtt.protocol-version", "4"),
+                        "bridge.mqtt.protocol-version", "must be 5 (MQTT 5) or 3 (MQTT 3.1.1), was 4"),
+                Arguments.of("port 0", props("bridge.mqtt.port", "0"),
+                        "bridge.mqtt.port", "must be between 1 and 65535, was 0"),
+                Arguments.of("port 70000", props("bridge.mqtt.port", "70000"),
+                        "bridge.mqtt.port", "must be between 1 and 65535, was 70000"),
+                Arguments.of("receive-maximum 0", props("bridge.mqtt.receive-maximum", "0"),
+                        "bridge.mqtt.receive-maximum", "must be between 1 and 65535, was 0"),
+                Arguments.of("receive-maximum 65536", props("bridge.mqtt.receive-maximum", "65536"),
+                        "bridge.mqtt.receive-maximum", "must be between 1 and 65535, was 65536"),
+                Arguments.of("reconnect-max-delay shorter than initial",
+                        props("bridge.mqtt.reconnect-initial-delay", "10s", "bridge.mqtt.reconnect-max-delay", "5s"),
+                        "bridge.mqtt.reconnect-max-delay",
+                        "must not be shorter than reconnect-initial-delay (PT10S), was PT5S"),
+                Arguments.of("reconnect-initial-delay zero",
+                        props("bridge.mqtt.reconnect-initial-delay", "0s"),
+                        "bridge.mqtt.reconnect-initial-delay", "must be positive, was PT0S"),
+                Arguments.of("blank client-id",
+                        props("bridge.mqtt.client-id", "  "),
+                        "bridge.mqtt.client-id", "must not be blank; omit it to derive one from bridge.id"),
+                Arguments.of("keep-alive above 65535 s",
+                        props("bridge.mqtt.keep-alive", "65536s"),
+                        "bridge.mqtt.keep-alive", "must be between 0 and 65535 seconds, was PT18H12M16S"),
+                Arguments.of("MQTT 3.1.1 password without username",
+                        props("bridge.mqtt.protocol-version", "3", "bridge.mqtt.password", "pw"),
+                        "bridge.mqtt.password", "MQTT 3.1.1 allows a password only together with bridge.mqtt.username"),
+                Arguments.of("blank bridge.id", props("bridge.id", " "), "bridge.id", "must not be blank"),
+                Arguments.of("negative shutdown-timeout", props("bridge.shutdown-timeout", "-1s"),
+                        "bridge.shutdown-timeout", "must not be negative, was PT-1S"),
+                // Kafka properties owned by the delivery policy.
+                Arguments.of("acks", props("bridge.kafka.properties.acks", "1"),
+                        "bridge.kafka.properties.acks",
+                        "not configurable here: set per QoS by the delivery policy (QoS 1/2 need acks=all)"),
+                Arguments.of("acks in upper case", props("bridge.kafka.properties.ACKS", "1"),
+                        "bridge.kafka.properties.ACKS", "not configurable here: set per QoS by the delivery policy"),
+                Arguments.of("enable.idempotence", props("bridge.kafka.properties.enable.idempotence", "false"),
+                        "bridge.kafka.properties.enable.idempotence",
+                        "not configurable here: set per QoS by the delivery policy (QoS 1/2 need idempotence)"),
+                Arguments.of("bootstrap.servers", props("bridge.kafka.properties.bootstrap.servers", "other:9092"),
+                        "bridge.kafka.properties.bootstrap.servers",
+                        "not configurable here: use bridge.kafka.bootstrap-servers"),
+                Arguments.of("value.serializer",
+                        props("bridge.kafka.properties.value.serializer", "org.example.Json"),
+                        "bridge.kafka.properties.value.serializer", "not configurable here: the bridge writes raw bytes"),
+                Arguments.of("qos0-max-in-flight 0", props("bridge.kafka.qos0-max-in-flight", "0"),
+                        "bridge.kafka.qos0-max-in-flight", "must be at least 1, was 0"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badConfigurations")
+    void rejectsBadConfigurationNamingTheKey(String description, Map<String, String> overrides, String key,
+            String reasonFragment) {
+        TestConfigs configs = base();
+        overrides.forEach(configs::set);
+        BridgeConfig config = configs.build();
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        assertThat(e).as("validation must fail for: %s", description).isNotNull();
+        assertThat(e.problems()).hasSize(1);
+        assertThat(e.problems().get(0)).startsWith(key + ": ").contains(reasonFragment);
+        assertThat(e.getMessage())
+                .startsWith("Invalid bridge configuration (1 problem):")
+                .contains("  - " + e.problems().get(0));
+    }
+
+    @Test
+    void duplicateNameMessageNamesBothIndexes() {
+        BridgeConfig config = base().mapping("first", "x/#", 1, "x", null)
+                .mapping("m0", "y/#", 1, "y", null).build();
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        assertThat(e.problems()).containsExactly(
+                "bridge.mqtt-to-kafka[2].name: duplicate mapping name 'm0', already used by bridge.mqtt-to-kafka[0]");
+    }
+
+    @Test
+    void reportsEveryProblemInOneException() {
+        BridgeConfig config = base()
+                .set("bridge.mqtt.port", "0")
+                .set("bridge.mqtt.protocol-version", "4")
+                .set("bridge.kafka.properties.acks", "1")
+                .set("bridge.dead-letter-topic", "dead letter")
+                .set(M0 + "qos", "3")
+                .mapping("bad-filter", "a/#/b", 1, "t", null)
+                .mapping("bad-key", "a/{site}", 1, "t.{site}", "{sitee}")
+                .build();
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        assertThat(e.problems()).hasSize(7);
+        assertThat(e.problems()).extracting(p -> p.substring(0, p.indexOf(": "))).containsExactly(
+                "bridge.mqtt.port",
+                "bridge.mqtt.protocol-version",
+                "bridge.kafka.properties.acks",
+                "bridge.dead-letter-topic",
+                "bridge.mqtt-to-kafka[0].qos",
+                "bridge.mqtt-to-kafka[1].filter",
+                "bridge.mqtt-to-kafka[2].key");
+        assertThat(e.getMessage()).startsWith("Invalid bridge configuration (7 problems):");
+        for (String problem : e.problems()) {
+            assertThat(e.getMessage()).contains(System.lineSeparator() + "  - " + problem);
+        }
+    }
+
+    @Test
+    void validConfigurationYieldsRoutesInDeclarationOrder() {
+        BridgeConfig config = TestConfigs.empty()
+                .mapping("temperatures", "sensors/{site}/{device}/temperature", 1, "iot.temperature.{site}", "{device}")
+                .mapping("events", "$share/bridge/events/+/#", 2, "iot.events.{1}", null)
+                .mapping("state", "state/#", 0, "iot.state", "{topic}")
+                .set("bridge.mqtt-to-kafka[2].retained-empty-as-tombstone", "false")
+                .build();
+
+        RouteTable table = BridgeConfigValidator.validate(config);
+
+        assertThat(table.routes()).extracting(MqttToKafkaRoute::name).containsExactly("temperatures", "events", "state");
+        assertThat(table.routes()).extracting(MqttToKafkaRoute::qos).containsExactly(1, 2, 0);
+        assertThat(table.routes()).extracting(r -> r.filter().subscriptionFilter())
+                .containsExactly("sensors/+/+/temperature", "$share/bridge/events/+/#", "state/#");
+        assertThat(table.routes()).extracting(r -> r.key() == null ? null : r.key().toString())
+                .containsExactly("{device}", null, "{topic}");
+        assertThat(table.routes()).extracting(MqttToKafkaRoute::retainedEmptyAsTombstone)
+                .containsExactly(true, true, false);
+
+        List<RouteTarget> targets = table.route("sensors/plant-1/dev-42/temperature");
+        assertThat(targets).singleElement().satisfies(t -> {
+            assertThat(t.kafkaTopic()).isEqualTo("iot.temperature.plant-1");
+            assertThat(t.key()).isEqualTo("dev-42");
+        });
+        assertThat(table.route("events/door/opened/now")).singleElement().satisfies(t -> {
+            assertThat(t.kafkaTopic()).isEqualTo("iot.events.door");
+            assertThat(t.key()).isEqualTo("events/door/opened/now");
+        });
+    }
+
+    @Test
+    void missingKafkaTopicFailsAtBinding() {
+        Map<String, String> properties = props(M0 + "name", "m0", M0 + "filter", "a/b");
+
+        assertThatThrownBy(() -> TestConfigs.bind(properties))
+                .hasMessageContaining("bridge.mqtt-to-kafka[0].kafka-topic")
+                .hasMessageContaining("is required");
+    }
+
+    @Test
+    void emptyFilterFailsAtBinding() {
+        // SmallRye treats "" as absent, so an empty filter never reaches the validator from real config.
+        Map<String, String> properties = props(M0 + "name", "m0", M0 + "filter", "", M0 + "kafka-topic", "t");
+
+        assertThatThrownBy(() -> TestConfigs.bind(properties))
+                .hasMessageContaining("bridge.mqtt-to-kafka[0].filter");
+    }
+
+    @Test
+    void emptyFilterIsRejectedByTheValidatorToo() {
+        BridgeConfig config = overrideMapping0(base().build(), "filter", "");
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        assertThat(e.problems()).singleElement().asString()
+                .startsWith(M0 + "filter: ")
+                .contains("must not be empty");
+    }
+
+    @Test
+    void configurationWithoutMappingsBindsAndValidatesToAnEmptyRouteTable() {
+        // Expectation documented in BridgeConfig: "an empty configuration ... bridges nothing".
+        BridgeConfig config = TestConfigs.bind(Map.of());
+
+        assertThat(config.mqttToKafka()).isEmpty();
+        assertThat(BridgeConfigValidator.validate(config).routes()).isEmpty();
+    }
+
+    @Test
+    void defaultsOfAnEmptyConfigurationAreValid() {
+        BridgeConfig config = TestConfigs.bind(Map.of());
+
+        assertThat(config.id()).isEqualTo("mqtt-kafka-bridge");
+        assertThat(config.mqtt().host()).isEqualTo("localhost");
+        assertThat(config.mqtt().port()).isEqualTo(1883);
+        assertThat(config.mqtt().protocolVersion()).isEqualTo(5);
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(config.kafka().properties()).isEmpty();
+        assertThat(config.deadLetterTopic()).isEqualTo("mqtt-kafka-bridge.dead-letter");
+    }
+
+    @Test
+    void dottedKafkaPropertyKeysBindWithTheirDots() {
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";";
+        BridgeConfig config = base()
+                .set("bridge.kafka.properties.compression.type", "lz4")
+                .set("bridge.kafka.properties.sasl.jaas.config", jaas)
+                .set("bridge.kafka.properties.linger.ms", "20")
+                .build();
+
+        assertThat(config.kafka().properties()).containsOnly(
+                entry("compression.type", "lz4"),
+                entry("sasl.jaas.config", jaas),
+                entry("linger.ms", "20"));
+        assertThat(BridgeConfigValidator.validate(config).routes()).hasSize(1);
+    }
+
+    @Test
+    void passwordIsMaskedButRevealable() {
+        String password = "s3cr3t-P@ss";
+        BridgeConfig config = base()
+                .set("bridge.mqtt.username", "bridge")
+                .set("bridge.mqtt.password", password)
+                .build();
+
+        Secret secret = config.mqtt().password().orElseThrow();
+        assertThat(secret.toString()).isEqualTo("******").doesNotContain(password);
+        assertThat(config.mqtt().password().toString()).doesNotContain(password);
+        assertThat(secret.reveal()).isEqualTo(password);
+        assertThat(secret.revealBytes()).isEqualTo(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void passwordDoesNotLeakIntoValidationMessages() {
+        String password = "hunter2-very-secret";
+        BridgeConfig config = base()
+                .set("bridge.mqtt.protocol-version", "3")
+                .set("bridge.mqtt.password", password)
+                .build();
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        assertThat(e.problems()).singleElement().asString().startsWith("bridge.mqtt.password: ");
+        assertThat(e.getMessage()).doesNotContain(password);
+    }
+
+    // ---- Tests documenting production bugs (fail until fixed; see the report) ----
+
+    /**
+     * A non-constant kafka-topic whose literal part is illegal must be reported like every other problem.
+     * Currently MqttToKafkaRoute's constructor throws a bare IllegalArgumentException out of validate(),
+     * which also hides every other problem collected so far.
+     */
+    @Test
+    void illegalLiteralInKafkaTopicTemplateIsReportedAsAProblem() {
+        BridgeConfig config = base()
+                .set("bridge.mqtt.port", "0")
+                .set(M0 + "kafka-topic", "bad topic.{site}")
+                .build();
+
+        assertThatThrownBy(() -> BridgeConfigValidator.validate(config))
+                .isInstanceOf(ConfigValidationException.class)
+                .satisfies(t -> assertThat(((ConfigValidationException) t).problems())
+                        .hasSize(2)
+                        .anySatisfy(p -> assertThat(p).startsWith("bridge.mqtt.port: "))
+                        .anySatisfy(p -> assertThat(p).startsWith(M0 + "kafka-topic: ").contains("U+0020")));
+    }
+
+    /** The reason should name the offending value once, not "invalid X 'v': invalid X 'v': ...". */
+    @Test
+    void problemNamesTheOffendingValueOnlyOnce() {
+        BridgeConfig config = base()
+                .set(M0 + "kafka-topic", "iot.{sitee}")
+                .mapping("m1", "a/#/b", 1, "t", null)
+                .build();
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        assertThat(e.problems()).hasSize(2);
+        assertThat(occurrences(e.problems().get(0), "'iot.{sitee}'")).as(e.problems().get(0)).isEqualTo(1);
+        assertThat(occurrences(e.problems().get(1), "'a/#/b'")).as(e.problems().get(1)).isEqualTo(1);
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** The bound config, with one property of mapping 0 replaced (for values SmallRye cannot bind). */
+    private static BridgeConfig overrideMapping0(BridgeConfig real, String method, Object value) {
+        BridgeConfig.MqttToKafkaMapping realMapping = real.mqttToKafka().get(0);
+        BridgeConfig.MqttToKafkaMapping mapping = proxy(BridgeConfig.MqttToKafkaMapping.class, realMapping,
+                (m, args) -> m.getName().equals(method) ? value : m.invoke(realMapping, args));
+        List<BridgeConfig.MqttToKafkaMapping> mappings = List.of(mapping);
+        return proxy(BridgeConfig.class, real,
+                (m, args) -> m.getName().equals("mqttToKafka") ? mappings : m.invoke(real, args));
+    }
+
+    private interface Call {
+        Object apply(java.lang.reflect.Method method, Object[] args) throws Exception;
+    }
+
+    private static <T> T proxy(Class<T> type, T delegate, Call call) {
+        InvocationHandler handler = (p, m, args) -> {
+            try {
+                return call.apply(m, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+    }
+}
