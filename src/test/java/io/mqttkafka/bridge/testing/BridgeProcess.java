@@ -1,0 +1,151 @@
+package io.mqttkafka.bridge.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+
+/**
+ * The packaged bridge ({@code target/quarkus-app/quarkus-run.jar}) as its own process, the way it is
+ * deployed: configuration from {@code config/application.yaml} in its working directory, overrides as
+ * system properties. Lets tests kill it for real (SIGKILL, no shutdown hook) and restart it.
+ */
+public final class BridgeProcess implements AutoCloseable {
+
+    private static final String SUBSCRIBED = "Subscribed to '";
+
+    private final Path workDir;
+    private final Map<String, String> overrides;
+    private final Path log;
+    private Process process;
+    private int subscribedBeforeStart;
+
+    private BridgeProcess(Path workDir, Map<String, String> overrides) {
+        this.workDir = workDir;
+        this.overrides = overrides;
+        this.log = workDir.resolve("bridge.log");
+    }
+
+    /** Writes {@code config/application.yaml} into a fresh working directory; starts nothing yet. */
+    public static BridgeProcess prepare(String applicationYaml, Map<String, String> overrides) {
+        try {
+            Path workDir = Files.createTempDirectory("bridge-process-");
+            Files.createDirectories(workDir.resolve("config"));
+            Files.writeString(workDir.resolve("config/application.yaml"), applicationYaml);
+            return new BridgeProcess(workDir, overrides);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Path applicationJar() {
+        Path jar = Path.of(System.getProperty("bridge.app.jar", "target/quarkus-app/quarkus-run.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("Packaged bridge not found at " + jar.toAbsolutePath()
+                    + "; integration tests run after 'package' (mvn verify)");
+        }
+        return jar.toAbsolutePath();
+    }
+
+    /** Starts the process; output goes to {@code bridge.log} in the working directory (appended). */
+    public synchronized BridgeProcess start() {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.add("-Dquarkus.http.port=0");
+        overrides.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(applicationJar().toString());
+        subscribedBeforeStart = count(SUBSCRIBED);
+        try {
+            process = new ProcessBuilder(command).directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start the packaged bridge", e);
+        }
+        return this;
+    }
+
+    /** Waits until the log shows that the broker accepted this run's subscriptions (logged at INFO). */
+    public void awaitSubscribed(int expectedSubscriptions) {
+        Awaitility.await("bridge process subscribed").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("Bridge process exited with " + process.exitValue() + ":\n" + log());
+                    }
+                    return count(SUBSCRIBED) >= subscribedBeforeStart + expectedSubscriptions;
+                });
+    }
+
+    private int count(String text) {
+        String content = log();
+        int count = 0;
+        for (int i = content.indexOf(text); i >= 0; i = content.indexOf(text, i + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing in flight is acknowledged. */
+    public synchronized void kill() {
+        terminate(true);
+    }
+
+    /** SIGTERM: the graceful shutdown path. */
+    public synchronized void stop() {
+        terminate(false);
+    }
+
+    private void terminate(boolean forcibly) {
+        if (process == null) {
+            return;
+        }
+        if (forcibly) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the process to exit by itself and returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("Bridge process still running after " + timeout + ":\n" + log());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+}
