@@ -32,6 +32,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setNumControllerNodes(1)
                     .build());
             builder.setConfigProp("num.partitions", "3");
+            // One broker: internal topics (consumer offsets, transactions) must fit on it.
+            builder.setConfigProp("offsets.topic.replication.factor", "1");
+            builder.setConfigProp("offsets.topic.num.partitions", "5");
+            builder.setConfigProp("transaction.state.log.replication.factor", "1");
+            builder.setConfigProp("transaction.state.log.min.isr", "1");
             builder.setConfigProp("group.initial.rebalance.delay.ms", "0");
             brokerSettings.forEach(builder::setConfigProp);
             cluster = builder.build();

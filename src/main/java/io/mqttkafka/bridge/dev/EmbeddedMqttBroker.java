@@ -71,6 +71,9 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                     .withConfigurationFolder(conf)
                     .withDataFolder(Files.createDirectories(home.resolve("data")))
                     .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
+                    // Log through whatever SLF4J binding the host application has (JBoss LogManager in
+                    // Quarkus) instead of reconfiguring Logback, which clashes with it.
+                    .withoutLoggingBootstrap()
                     .build();
             created.start().get(60, TimeUnit.SECONDS);
             hivemq = created;

@@ -228,9 +228,21 @@ public final class MqttInboundConnection {
         if (error) {
             LOG.errorf("MQTT broker refused the subscription to '%s' (QoS %d) of %s: %s", subscription.filter(),
                     subscription.qos(), clientId, code);
-        } else {
-            LOG.infof("Subscribed to '%s' (requested QoS %d, granted %s)", subscription.filter(), subscription.qos(), code);
+            return;
         }
+        LOG.infof("Subscribed to '%s' (requested QoS %d, granted %s)", subscription.filter(), subscription.qos(), code);
+        int granted = grantedQos(code);
+        if (granted < subscription.qos()) {
+            // The broker delivers at most the granted QoS, so the mapping gets that QoS's guarantee.
+            LOG.warnf("The broker granted only QoS %d for '%s' (mapping asks for QoS %d): messages arrive, and are "
+                    + "bridged, with the guarantee of QoS %d", granted, subscription.filter(), subscription.qos(), granted);
+        }
+    }
+
+    /** Reads the QoS from a SUBACK code such as {@code GRANTED_QOS_1} (MQTT 5) or {@code SUCCESS_MAXIMUM_QOS_1} (3.1.1). */
+    static int grantedQos(String code) {
+        char last = code.charAt(code.length() - 1);
+        return last >= '0' && last <= '2' ? last - '0' : 2;
     }
 
     public boolean isConnected() {
