@@ -11,44 +11,15 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
 /** Adapts an {@link Mqtt5Publish} received with manual acknowledgement. */
-final class Mqtt5InboundMessage implements InboundMessage {
+final class Mqtt5InboundMessage extends ReceivedMessage {
 
     private final Mqtt5Publish publish;
-    private final String topic;
-    private final byte[] payload;
-    private final long receivedAtMillis;
     private Optional<Mqtt5Properties> properties;
 
     Mqtt5InboundMessage(Mqtt5Publish publish, long receivedAtMillis) {
+        super(publish.getTopic().toString(), publish.getPayloadAsBytes(), publish.getQos().getCode(),
+                publish.isRetain(), receivedAtMillis);
         this.publish = publish;
-        this.topic = publish.getTopic().toString();
-        this.payload = publish.getPayloadAsBytes();
-        this.receivedAtMillis = receivedAtMillis;
-    }
-
-    @Override
-    public String topic() {
-        return topic;
-    }
-
-    @Override
-    public byte[] payload() {
-        return payload;
-    }
-
-    @Override
-    public int qos() {
-        return publish.getQos().getCode();
-    }
-
-    @Override
-    public boolean retain() {
-        return publish.isRetain();
-    }
-
-    @Override
-    public long receivedAtMillis() {
-        return receivedAtMillis;
     }
 
     @Override

@@ -182,13 +182,9 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             pending.partDone();
             return;
         }
-        long delay = retryDelayMillis(attempt);
-        if (attempt == 0 || attempt % 20 == 0) {
-            LOG.warnf("Kafka write to %s failed (%s: %s); retrying in %d ms, message stays unacknowledged",
-                    record.topic(), failure.getClass().getSimpleName(), failure.getMessage(), delay);
-        }
         metrics.retried();
-        schedule(() -> send(pending, target, record, attempt + 1), delay);
+        retryLater(attempt, "Kafka write to " + record.topic(), failure,
+                () -> send(pending, target, record, attempt + 1));
     }
 
     private void deadLetter(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers,
@@ -225,12 +221,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         if (!accepting && failure instanceof IllegalStateException) {
             return;
         }
-        long delay = retryDelayMillis(attempt);
-        if (attempt == 0 || attempt % 20 == 0) {
-            LOG.errorf("Writing to dead-letter topic %s failed (%s: %s); retrying in %d ms",
-                    record.topic(), failure.getClass().getSimpleName(), failure.getMessage(), delay);
-        }
-        schedule(() -> sendDeadLetter(pending, reasonCode, record, attempt + 1), delay);
+        retryLater(attempt, "Write to dead-letter topic " + record.topic(), failure,
+                () -> sendDeadLetter(pending, reasonCode, record, attempt + 1));
     }
 
     private static ProducerRecord<byte[], byte[]> withoutPayload(ProducerRecord<byte[], byte[]> record, int payloadSize) {
@@ -242,6 +234,19 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     private static Header[] headersOf(ProducerRecord<byte[], byte[]> record) {
         return record.headers().toArray();
+    }
+
+    /**
+     * Runs {@code retry} on the sender thread after an exponential backoff. Logged on the first attempt and
+     * then every 20th, so a long outage is visible without flooding the log.
+     */
+    private void retryLater(int attempt, String what, Throwable failure, Runnable retry) {
+        long delay = retryDelayMillis(attempt);
+        if (attempt == 0 || attempt % 20 == 0) {
+            LOG.warnf("%s failed (%s: %s); retrying in %d ms, the message stays unacknowledged", what,
+                    failure.getClass().getSimpleName(), failure.getMessage(), delay);
+        }
+        schedule(retry, delay);
     }
 
     private void schedule(Runnable task, long delayMillis) {

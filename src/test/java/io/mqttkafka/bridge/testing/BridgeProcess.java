@@ -106,21 +106,7 @@ public final class BridgeProcess implements AutoCloseable {
     }
 
     private void terminate(boolean forcibly) {
-        if (process == null) {
-            return;
-        }
-        if (forcibly) {
-            process.destroyForcibly();
-        } else {
-            process.destroy();
-        }
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Processes.terminate(process, forcibly);
     }
 
     /** Waits for the process to exit by itself and returns its exit code. */

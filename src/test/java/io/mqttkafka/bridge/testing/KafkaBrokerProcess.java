@@ -115,21 +115,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     private void terminate(boolean forcibly) {
-        if (process == null) {
-            return;
-        }
-        if (forcibly) {
-            process.destroyForcibly();
-        } else {
-            process.destroy();
-        }
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Processes.terminate(process, forcibly);
     }
 
     public String bootstrapServers() {
