@@ -11,13 +11,17 @@ import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.config.BridgeConfigValidator;
 import io.mqttkafka.bridge.config.Endpoints;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
+import io.mqttkafka.bridge.failure.DeadLetterWriter;
+import io.mqttkafka.bridge.kafka.KafkaConsumers;
+import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.TopicPresence;
 import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
-import io.mqttkafka.bridge.mqtt.MqttInboundConnection;
+import io.mqttkafka.bridge.mqtt.MqttConnection;
 import io.mqttkafka.bridge.mqtt.MqttSubscription;
+import io.mqttkafka.bridge.pipeline.KafkaToMqttPipeline;
 import io.mqttkafka.bridge.pipeline.MqttToKafkaPipeline;
 
 /**
@@ -34,8 +38,10 @@ public final class BridgeRuntime implements AutoCloseable {
     private final String clientId;
     private final KafkaProducers producers;
     private final TopicPresence topicPresence;
+    private final DeadLetterWriter deadLetterWriter;
     private final MqttToKafkaPipeline mqttToKafka;
-    private final MqttInboundConnection inbound;
+    private final List<KafkaToMqttPipeline> kafkaToMqtt;
+    private final MqttConnection mqtt;
     private final BridgeMetrics metrics;
 
     /** Validates the configuration and builds everything; connects nothing yet. */
@@ -45,7 +51,8 @@ public final class BridgeRuntime implements AutoCloseable {
 
     /** As above, with the broker addresses given explicitly (dev mode's embedded brokers). */
     public BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry) {
-        RouteTable routes = BridgeConfigValidator.validate(config);
+        BridgeConfigValidator.Routes validated = BridgeConfigValidator.validate(config);
+        RouteTable routes = validated.mqttToKafka();
         this.config = config;
         this.endpoints = endpoints;
         this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
@@ -54,12 +61,22 @@ public final class BridgeRuntime implements AutoCloseable {
         this.producers = new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId);
         this.topicPresence = new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId,
                 Duration.ofSeconds(5), Duration.ofSeconds(30));
-        this.mqttToKafka = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence,
-                new DeadLetterRecords(config.deadLetterTopic()), metrics, kafka.qos0MaxInFlight());
+        DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
+        this.deadLetterWriter = new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE), metrics);
+        this.mqttToKafka = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence, deadLetters,
+                deadLetterWriter, metrics, kafka.qos0MaxInFlight());
         List<MqttSubscription> subscriptions = routes.routes().stream()
                 .map(BridgeRuntime::subscription)
                 .toList();
-        this.inbound = new MqttInboundConnection(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
+        this.mqtt = new MqttConnection(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
+        boolean mqtt5 = config.mqtt().protocolVersion() == 5;
+        this.kafkaToMqtt = validated.kafkaToMqtt().stream()
+                .map(group -> new KafkaToMqttPipeline(group, config.id(),
+                        () -> KafkaConsumers.create(group.groupId(), endpoints.kafkaBootstrapServers(), kafka.properties(),
+                                clientId),
+                        mqtt::publish, mqtt5, deadLetters, deadLetterWriter, metrics, kafka.consumer(),
+                        config.shutdownTimeout()))
+                .toList();
     }
 
     private static MqttSubscription subscription(MqttToKafkaRoute route) {
@@ -70,21 +87,27 @@ public final class BridgeRuntime implements AutoCloseable {
     public void start() {
         LOG.infof("Starting bridge '%s' (MQTT client id %s, MQTT %s:%d, Kafka %s)", config.id(), clientId,
                 endpoints.mqttHost(), endpoints.mqttPort(), endpoints.kafkaBootstrapServers());
-        inbound.start();
+        mqtt.start();
+        kafkaToMqtt.forEach(KafkaToMqttPipeline::start);
     }
 
     public boolean isMqttConnected() {
-        return inbound.isConnected();
+        return mqtt.isConnected();
     }
 
     /** Connected, and the broker accepted every subscription: messages published from now on are bridged. */
     public boolean isReady() {
-        return inbound.isConnected() && inbound.isSubscribed();
+        return mqtt.isConnected() && mqtt.isSubscribed();
     }
 
     /** MQTT messages handed to Kafka and not yet acknowledged (bounded by the receive maximum for QoS 1/2). */
     public int mqttToKafkaInFlight() {
         return mqttToKafka.inFlight();
+    }
+
+    /** The Kafka → MQTT pipelines, one per consumer group. */
+    public List<KafkaToMqttPipeline> kafkaToMqtt() {
+        return kafkaToMqtt;
     }
 
     public String clientId() {
@@ -96,19 +119,23 @@ public final class BridgeRuntime implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: take no new messages, wait (bounded by {@code bridge.shutdown-timeout}) for Kafka to
-     * acknowledge what is in flight, let those acknowledgements reach the broker, then disconnect. What is
-     * still unacknowledged stays in the broker's session and is redelivered after restart.
+     * Graceful stop. Kafka → MQTT first, while the MQTT connection is still up: stop polling, wait for the
+     * broker to acknowledge what is in flight, commit. Then MQTT → Kafka: take no new messages, wait for
+     * Kafka to acknowledge what is in flight, let those acknowledgements reach the broker, then disconnect.
+     * Each wait is bounded by {@code bridge.shutdown-timeout}; what is still unacknowledged stays uncommitted
+     * (Kafka) or in the broker's session (MQTT) and is delivered after restart.
      */
     @Override
     public void close() {
+        kafkaToMqtt.forEach(KafkaToMqttPipeline::close);
         Duration timeout = config.shutdownTimeout();
         int left = mqttToKafka.drain(timeout);
         if (left > 0) {
             LOG.warnf("%d MQTT messages were still waiting for Kafka after %s; they are not acknowledged and "
                     + "the broker will redeliver them", left, timeout);
         }
-        inbound.disconnect(Duration.ofSeconds(5));
+        mqtt.disconnect(Duration.ofSeconds(5));
+        deadLetterWriter.close();
         producers.close(Duration.ofSeconds(5));
         topicPresence.close();
         LOG.infof("Bridge '%s' stopped", config.id());

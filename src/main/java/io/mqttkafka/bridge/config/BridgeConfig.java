@@ -35,6 +35,10 @@ public interface BridgeConfig {
     @WithName("mqtt-to-kafka")
     List<MqttToKafkaMapping> mqttToKafka();
 
+    /** Kafka → MQTT mappings, in declaration order. */
+    @WithName("kafka-to-mqtt")
+    List<KafkaToMqttMapping> kafkaToMqtt();
+
     /**
      * Kafka topic that receives messages which cannot be written to their mapped topic (illegal
      * rendered topic name, record too large, topic missing). Must be a legal Kafka topic name.
@@ -143,6 +147,46 @@ public interface BridgeConfig {
         @WithName("qos0-max-in-flight")
         @WithDefault("10000")
         int qos0MaxInFlight();
+
+        /** Flow control of the Kafka → MQTT direction's consumers. */
+        Consumer consumer();
+    }
+
+    /**
+     * Kafka → MQTT flow control. Each consumer pauses its partitions when the records it has handed to MQTT
+     * and not yet seen acknowledged reach a high watermark (by count or by bytes), and resumes below the low
+     * watermark; it keeps polling meanwhile, so it stays in its group. This bounds the bridge's memory when
+     * the MQTT broker is slow or away.
+     */
+    interface Consumer {
+        /** Records in flight (per consumer group) at which the consumer pauses. */
+        @WithName("high-watermark")
+        @WithDefault("2000")
+        int highWatermark();
+
+        /** Records in flight below which a paused consumer resumes. Must be lower than the high watermark. */
+        @WithName("low-watermark")
+        @WithDefault("1000")
+        int lowWatermark();
+
+        /**
+         * Payload bytes in flight (per consumer group) at which the consumer pauses, whatever the record
+         * count; it resumes when both the count is below the low watermark and the bytes are below half of
+         * this. One poll may overshoot by up to {@code max.poll.records} records.
+         */
+        @WithName("high-watermark-bytes")
+        @WithDefault("33554432")
+        long highWatermarkBytes();
+
+        /**
+         * When partitions are revoked (rebalance, scale-out), how long to wait for their in-flight records
+         * to be acknowledged by MQTT so their offsets can be committed. Records still in flight after that
+         * are abandoned uncommitted: the partition's next owner delivers them again (at least once). Keep it
+         * well below {@code max.poll.interval.ms}.
+         */
+        @WithName("revoke-timeout")
+        @WithDefault("10S")
+        Duration revokeTimeout();
     }
 
     /** One MQTT → Kafka mapping. */
@@ -178,5 +222,44 @@ public interface BridgeConfig {
         @WithName("retained-empty-as-tombstone")
         @WithDefault("true")
         boolean retainedEmptyAsTombstone();
+    }
+
+    /** One Kafka → MQTT mapping. Exactly one of {@code kafka-topic} and {@code kafka-topic-pattern} is set. */
+    interface KafkaToMqttMapping {
+        /** Unique name (across both directions), used in logs, metrics and dead-letter headers. */
+        String name();
+
+        /** The Kafka topic to read. */
+        @WithName("kafka-topic")
+        Optional<String> kafkaTopic();
+
+        /** A regular expression (Java syntax) matched against whole topic names; new matching topics are picked up. */
+        @WithName("kafka-topic-pattern")
+        Optional<String> kafkaTopicPattern();
+
+        /**
+         * Kafka consumer group. Mappings with the same group share one consumer; replicas with the same
+         * group share the partitions. Default: {@code bridge.id}.
+         */
+        @WithName("group-id")
+        Optional<String> groupId();
+
+        /**
+         * MQTT topic template: literal text with {@code {key}}, {@code {topic}}, {@code {partition}} and
+         * {@code {header:NAME}} placeholders.
+         */
+        @WithName("mqtt-topic")
+        String mqttTopic();
+
+        /** Publish QoS: 0, 1 or 2. QoS 1/2 commit an offset only after the broker acknowledged the record. */
+        @WithDefault("1")
+        int qos();
+
+        /**
+         * Publish retained. A tombstone (null value) is then published as an empty retained message, which
+         * clears the broker's retained message for that topic.
+         */
+        @WithDefault("false")
+        boolean retain();
     }
 }

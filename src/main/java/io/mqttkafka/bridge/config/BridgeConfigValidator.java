@@ -7,7 +7,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.mqttkafka.bridge.mapping.KafkaRecordFields;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRoute;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
 import io.mqttkafka.bridge.mapping.KafkaTopicNames;
+import io.mqttkafka.bridge.mapping.KafkaTopicSelector;
+import io.mqttkafka.bridge.mapping.MqttTopicNames;
 import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.PlaceholderSet;
 import io.mqttkafka.bridge.mapping.RouteTable;
@@ -33,6 +38,8 @@ public final class BridgeConfigValidator {
             "key.deserializer", "the bridge reads raw bytes",
             "value.deserializer", "the bridge reads raw bytes",
             "transactional.id", "transactions are managed by the bridge",
+            "enable.auto.commit", "offsets are committed by the bridge, only after MQTT acknowledged the records",
+            "group.id", "set per mapping with bridge.kafka-to-mqtt[n].group-id",
             "bootstrap.servers", "use bridge.kafka.bootstrap-servers");
 
     private static final Set<Integer> PROTOCOL_VERSIONS = Set.of(3, 5);
@@ -41,11 +48,20 @@ public final class BridgeConfigValidator {
     }
 
     /**
-     * Validates the configuration and builds the MQTT → Kafka route table.
+     * The routes of both directions, built from a valid configuration.
+     *
+     * @param mqttToKafka the MQTT → Kafka route table
+     * @param kafkaToMqtt the Kafka → MQTT routes, one group per consumer group id
+     */
+    public record Routes(RouteTable mqttToKafka, List<KafkaToMqttRouteGroup> kafkaToMqtt) {
+    }
+
+    /**
+     * Validates the configuration and builds the routes of both directions.
      *
      * @throws ConfigValidationException naming every offending key
      */
-    public static RouteTable validate(BridgeConfig config) {
+    public static Routes validate(BridgeConfig config) {
         List<String> problems = new ArrayList<>();
         checkNotBlank(problems, "bridge.id", config.id());
         checkMqtt(problems, config.mqtt());
@@ -56,11 +72,13 @@ public final class BridgeConfigValidator {
         if (config.shutdownTimeout().isNegative()) {
             problems.add("bridge.shutdown-timeout: must not be negative, was " + config.shutdownTimeout());
         }
-        List<MqttToKafkaRoute> routes = buildRoutes(problems, config.mqttToKafka());
+        Map<String, String> keyByName = new HashMap<>();
+        List<MqttToKafkaRoute> routes = buildRoutes(problems, config.mqttToKafka(), keyByName);
+        List<KafkaToMqttRoute> reverseRoutes = buildReverseRoutes(problems, config.id(), config.kafkaToMqtt(), keyByName);
         if (!problems.isEmpty()) {
             throw new ConfigValidationException(problems);
         }
-        return new RouteTable(routes);
+        return new Routes(new RouteTable(routes), KafkaToMqttRouteGroup.byGroup(reverseRoutes));
     }
 
     private static void checkMqtt(List<String> problems, BridgeConfig.Mqtt mqtt) {
@@ -108,26 +126,32 @@ public final class BridgeConfigValidator {
         if (kafka.qos0MaxInFlight() < 1) {
             problems.add("bridge.kafka.qos0-max-in-flight: must be at least 1, was " + kafka.qos0MaxInFlight());
         }
+        BridgeConfig.Consumer consumer = kafka.consumer();
+        if (consumer.highWatermark() < 1) {
+            problems.add("bridge.kafka.consumer.high-watermark: must be at least 1, was " + consumer.highWatermark());
+        }
+        if (consumer.lowWatermark() < 0 || consumer.lowWatermark() >= consumer.highWatermark()) {
+            problems.add("bridge.kafka.consumer.low-watermark: must be at least 0 and below high-watermark ("
+                    + consumer.highWatermark() + "), was " + consumer.lowWatermark());
+        }
+        if (consumer.highWatermarkBytes() < 1) {
+            problems.add("bridge.kafka.consumer.high-watermark-bytes: must be at least 1, was "
+                    + consumer.highWatermarkBytes());
+        }
+        if (consumer.revokeTimeout().isNegative()) {
+            problems.add("bridge.kafka.consumer.revoke-timeout: must not be negative, was " + consumer.revokeTimeout());
+        }
     }
 
     private static List<MqttToKafkaRoute> buildRoutes(List<String> problems,
-            List<BridgeConfig.MqttToKafkaMapping> mappings) {
+            List<BridgeConfig.MqttToKafkaMapping> mappings, Map<String, String> keyByName) {
         List<MqttToKafkaRoute> routes = new ArrayList<>(mappings.size());
-        Map<String, Integer> firstIndexByName = new HashMap<>();
         for (int i = 0; i < mappings.size(); i++) {
             BridgeConfig.MqttToKafkaMapping mapping = mappings.get(i);
             String prefix = "bridge.mqtt-to-kafka[" + i + "].";
             int problemsBefore = problems.size();
 
-            if (mapping.name().isBlank()) {
-                problems.add(prefix + "name: must not be blank");
-            } else {
-                Integer first = firstIndexByName.putIfAbsent(mapping.name(), i);
-                if (first != null) {
-                    problems.add(prefix + "name: duplicate mapping name '" + mapping.name()
-                            + "', already used by bridge.mqtt-to-kafka[" + first + "]");
-                }
-            }
+            checkName(problems, prefix, mapping.name(), keyByName);
             if (mapping.qos() < 0 || mapping.qos() > 2) {
                 problems.add(prefix + "qos: must be 0, 1 or 2, was " + mapping.qos());
             }
@@ -162,6 +186,66 @@ public final class BridgeConfigValidator {
             }
         }
         return routes;
+    }
+
+    /** Mapping names are unique across both directions: metrics and dead-letter headers are keyed on them. */
+    private static void checkName(List<String> problems, String prefix, String name, Map<String, String> keyByName) {
+        if (name.isBlank()) {
+            problems.add(prefix + "name: must not be blank");
+            return;
+        }
+        String first = keyByName.putIfAbsent(name, prefix.substring(0, prefix.length() - 1));
+        if (first != null) {
+            problems.add(prefix + "name: duplicate mapping name '" + name + "', already used by " + first);
+        }
+    }
+
+    private static List<KafkaToMqttRoute> buildReverseRoutes(List<String> problems, String bridgeId,
+            List<BridgeConfig.KafkaToMqttMapping> mappings, Map<String, String> keyByName) {
+        List<KafkaToMqttRoute> routes = new ArrayList<>(mappings.size());
+        for (int i = 0; i < mappings.size(); i++) {
+            BridgeConfig.KafkaToMqttMapping mapping = mappings.get(i);
+            String prefix = "bridge.kafka-to-mqtt[" + i + "].";
+            int problemsBefore = problems.size();
+
+            checkName(problems, prefix, mapping.name(), keyByName);
+            KafkaTopicSelector source = null;
+            if (mapping.kafkaTopic().isPresent() == mapping.kafkaTopicPattern().isPresent()) {
+                problems.add(prefix + "kafka-topic: set exactly one of kafka-topic and kafka-topic-pattern");
+            } else if (mapping.kafkaTopic().isPresent()) {
+                source = selector(problems, prefix + "kafka-topic", () -> KafkaTopicSelector.topic(mapping.kafkaTopic().get()));
+            } else {
+                source = selector(problems, prefix + "kafka-topic-pattern",
+                        () -> KafkaTopicSelector.pattern(mapping.kafkaTopicPattern().get()));
+            }
+            String groupId = mapping.groupId().orElse(bridgeId);
+            if (groupId.isBlank()) {
+                problems.add(prefix + "group-id: must not be blank; omit it to use bridge.id");
+            }
+            if (mapping.qos() < 0 || mapping.qos() > 2) {
+                problems.add(prefix + "qos: must be 0, 1 or 2, was " + mapping.qos());
+            }
+            Template mqttTopic = parseTemplate(problems, prefix + "mqtt-topic", mapping.mqttTopic(),
+                    KafkaRecordFields.PLACEHOLDERS);
+            if (mqttTopic != null && mqttTopic.isConstant()) {
+                MqttTopicNames.invalidReason(mqttTopic.toString())
+                        .ifPresent(reason -> problems.add(prefix + "mqtt-topic: " + reason));
+            }
+            if (problems.size() == problemsBefore) {
+                routes.add(new KafkaToMqttRoute(mapping.name(), source, groupId, mqttTopic, mapping.qos(), mapping.retain()));
+            }
+        }
+        return routes;
+    }
+
+    private static KafkaTopicSelector selector(List<String> problems, String key,
+            java.util.function.Supplier<KafkaTopicSelector> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            problems.add(key + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private static Template parseTemplate(List<String> problems, String key, String text, PlaceholderSet allowed) {

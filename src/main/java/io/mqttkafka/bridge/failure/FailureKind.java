@@ -36,6 +36,58 @@ public enum FailureKind {
         return TRANSIENT;
     }
 
+    /**
+     * Classifies a failed MQTT publish (Kafka → MQTT). Poison: the broker refused this message for what it
+     * is (topic name, authorisation, size, payload format), or the client could not encode it. Everything
+     * else (connection lost, session expired, quota, server busy) is transient: the record is published
+     * again later and its offset stays uncommitted meanwhile.
+     */
+    public static FailureKind classifyMqttPublish(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return mqttPoisonReason(cause) != null ? POISON : TRANSIENT;
+    }
+
+    /** A short, stable word for a failed MQTT publish, for metrics and the dead-letter reason header. */
+    public static String mqttReasonCode(Throwable failure) {
+        String poison = mqttPoisonReason(unwrap(failure));
+        return poison != null ? poison : "publish-failed";
+    }
+
+    private static String mqttPoisonReason(Throwable cause) {
+        if (cause instanceof IllegalArgumentException) {
+            return "invalid-message";
+        }
+        if (cause instanceof com.hivemq.client.mqtt.exceptions.MqttEncodeException) {
+            return "message-too-large";
+        }
+        String code = null;
+        if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException pubAck) {
+            code = pubAck.getMqttMessage().getReasonCode().name();
+        } else if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException pubRec) {
+            code = pubRec.getMqttMessage().getReasonCode().name();
+        }
+        if (code == null) {
+            return null;
+        }
+        return switch (code) {
+            case "TOPIC_NAME_INVALID" -> "invalid-topic";
+            case "NOT_AUTHORIZED" -> "not-authorized";
+            case "PACKET_TOO_LARGE" -> "message-too-large";
+            case "PAYLOAD_FORMAT_INVALID" -> "invalid-payload-format";
+            default -> null;
+        };
+    }
+
+    /** The exception behind the wrappers that futures add ({@code CompletionException}, {@code ExecutionException}). */
+    public static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof java.util.concurrent.CompletionException
+                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     /** A short, stable word for metrics and the dead-letter reason header. */
     public static String reasonCode(Throwable failure) {
         if (failure instanceof RecordTooLargeException || failure instanceof RecordBatchTooLargeException) {

@@ -45,6 +45,13 @@ public final class BridgeHeaders {
      */
     public static final String DLQ_PAYLOAD_OMITTED_SIZE = "dlq.payload-omitted-size";
 
+    /** Dead-letter records of the Kafka → MQTT direction: the topic the record was read from. */
+    public static final String DLQ_SOURCE_TOPIC = "dlq.source-topic";
+    /** Dead-letter records of the Kafka → MQTT direction: the partition the record was read from. */
+    public static final String DLQ_SOURCE_PARTITION = "dlq.source-partition";
+    /** Dead-letter records of the Kafka → MQTT direction: the offset of the record. */
+    public static final String DLQ_SOURCE_OFFSET = "dlq.source-offset";
+
     private BridgeHeaders() {
     }
 

@@ -8,14 +8,23 @@ import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
+import io.mqttkafka.bridge.mapping.MqttTopicNames;
+import io.mqttkafka.bridge.mapping.StrictUtf8;
 import io.mqttkafka.bridge.mqtt.InboundMessage;
 import io.mqttkafka.bridge.mqtt.Mqtt5Properties;
 
 /**
- * Encodes an MQTT message's metadata as Kafka headers (see {@link BridgeHeaders} for the names). User
- * properties with a reserved name are left out: a publisher must not be able to forge the bridge's own
- * headers (a fake {@code bridge.origin} would defeat the loop guard, a fake {@code mqtt.topic} would lie
- * about where the message came from).
+ * Translates between an MQTT message's metadata and Kafka headers (see {@link BridgeHeaders} for the
+ * names), in both directions.
+ *
+ * <p>MQTT → Kafka: user properties with a reserved name are left out: a publisher must not be able to forge
+ * the bridge's own headers (a fake {@code bridge.origin} would defeat the loop guard, a fake
+ * {@code mqtt.topic} would lie about where the message came from).
+ *
+ * <p>Kafka → MQTT 5: the {@code mqtt.*} headers become the MQTT 5 properties they came from, other headers
+ * become user properties, and the bridge's origin is added so that its own subscriptions can recognise the
+ * message. MQTT strings must be valid UTF-8 without U+0000, so a header that cannot be expressed as one is
+ * left out and counted rather than altered.
  */
 public final class MqttHeaderCodec {
 
@@ -26,8 +35,10 @@ public final class MqttHeaderCodec {
     private static final byte[] PAYLOAD_FORMAT_BYTES = bytes("0");
 
     private final Header originHeader;
+    private final String bridgeId;
 
     public MqttHeaderCodec(String bridgeId) {
+        this.bridgeId = bridgeId;
         this.originHeader = new RecordHeader(BridgeHeaders.ORIGIN, bytes(bridgeId));
     }
 
@@ -63,6 +74,88 @@ public final class MqttHeaderCodec {
             }
         }
         return headers.toArray(new Header[0]);
+    }
+
+    /**
+     * The MQTT 5 properties for a Kafka record's headers.
+     *
+     * @param headers the record's headers, in order
+     * @return the properties (with this bridge's origin as a user property) and how many headers were left out
+     */
+    public Decoded decode(Iterable<Header> headers) {
+        String contentType = null;
+        String responseTopic = null;
+        byte[] correlationData = null;
+        Boolean payloadFormatUtf8 = null;
+        Long messageExpiry = null;
+        List<Map.Entry<String, String>> userProperties = new ArrayList<>();
+        int skipped = 0;
+        for (Header header : headers) {
+            String name = header.key();
+            byte[] value = header.value();
+            switch (name) {
+                case BridgeHeaders.MQTT_CONTENT_TYPE -> {
+                    contentType = mqttString(value);
+                    skipped += contentType == null ? 1 : 0;
+                }
+                case BridgeHeaders.MQTT_RESPONSE_TOPIC -> {
+                    String topic = mqttString(value);
+                    responseTopic = topic != null && MqttTopicNames.invalidReason(topic).isEmpty() ? topic : null;
+                    skipped += responseTopic == null ? 1 : 0;
+                }
+                case BridgeHeaders.MQTT_CORRELATION_DATA -> correlationData = value == null ? new byte[0] : value;
+                case BridgeHeaders.MQTT_PAYLOAD_FORMAT -> {
+                    String indicator = mqttString(value);
+                    payloadFormatUtf8 = "1".equals(indicator) ? Boolean.TRUE : "0".equals(indicator) ? Boolean.FALSE : null;
+                    skipped += payloadFormatUtf8 == null ? 1 : 0;
+                }
+                case BridgeHeaders.MQTT_MESSAGE_EXPIRY -> {
+                    messageExpiry = expirySeconds(mqttString(value));
+                    skipped += messageExpiry == null ? 1 : 0;
+                }
+                default -> {
+                    if (BridgeHeaders.isReserved(name)) {
+                        continue; // the bridge's own bookkeeping (topic, QoS, origin, dead-letter reason)
+                    }
+                    String text = value == null ? "" : mqttString(value);
+                    if (text == null || !StrictUtf8.isMqttString(name)) {
+                        skipped++;
+                    } else {
+                        userProperties.add(Map.entry(name, text));
+                    }
+                }
+            }
+        }
+        userProperties.add(Map.entry(BridgeHeaders.ORIGIN, bridgeId));
+        return new Decoded(new Mqtt5Properties(contentType, responseTopic, correlationData, payloadFormatUtf8,
+                messageExpiry, userProperties), skipped);
+    }
+
+    /**
+     * MQTT 5 properties decoded from Kafka headers.
+     *
+     * @param properties the properties to publish with
+     * @param skipped headers left out because MQTT cannot carry their value
+     */
+    public record Decoded(Mqtt5Properties properties, int skipped) {
+    }
+
+    /** Text MQTT can carry as a UTF-8 string, or null. */
+    private static String mqttString(byte[] value) {
+        String text = StrictUtf8.decode(value);
+        return text != null && StrictUtf8.isMqttString(text) ? text : null;
+    }
+
+    private static Long expirySeconds(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(text);
+            return seconds >= 0 && seconds <= 0xFFFF_FFFFL ? seconds : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static void addIfPresent(List<Header> headers, String name, String value) {

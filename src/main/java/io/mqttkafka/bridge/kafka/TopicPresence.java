@@ -59,22 +59,13 @@ public final class TopicPresence implements AutoCloseable {
         admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
                 .allTopicNames()
                 .whenComplete((descriptions, failure) -> {
-                    boolean missing = failure != null && unwrap(failure) instanceof UnknownTopicOrPartitionException;
+                    boolean missing = failure != null && io.mqttkafka.bridge.failure.FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException;
                     if (missing) {
                         missingUntilNanos.put(topic, System.nanoTime() + rememberMissingFor.toNanos());
                     }
                     result.complete(missing);
                 });
         return result;
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof java.util.concurrent.CompletionException
-                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     /** Admin logs a warning for every producer-only key; keep the shared properties quiet. */

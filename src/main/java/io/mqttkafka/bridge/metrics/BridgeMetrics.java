@@ -19,6 +19,11 @@ public final class BridgeMetrics {
     private final Map<String, Counter> writtenByMapping = new ConcurrentHashMap<>();
     private final Map<String, Counter> droppedByReason = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetteredByReason = new ConcurrentHashMap<>();
+    private final Map<String, Counter> publishedByMapping = new ConcurrentHashMap<>();
+    private final Map<String, Counter> skippedByReason = new ConcurrentHashMap<>();
+    private final Counter consumed;
+    private final Counter publishRetries;
+    private final Counter headersSkipped;
     private final Counter loopSuppressed;
     private final Counter unrouted;
     private final Counter retries;
@@ -30,6 +35,13 @@ public final class BridgeMetrics {
                     .description("MQTT messages received by the MQTT → Kafka direction")
                     .tag("qos", Integer.toString(qos)).register(registry);
         }
+        consumed = Counter.builder("bridge.kafka.records.consumed")
+                .description("Kafka records polled by the Kafka → MQTT direction").register(registry);
+        publishRetries = Counter.builder("bridge.mqtt.publish.retries")
+                .description("MQTT publishes retried after a transient failure").register(registry);
+        headersSkipped = Counter.builder("bridge.kafka.headers.skipped")
+                .description("Kafka headers left out of an MQTT 5 publish because MQTT cannot carry their value")
+                .register(registry);
         loopSuppressed = Counter.builder("bridge.messages.loop.suppressed")
                 .description("Messages not bridged because they carry this bridge's own origin")
                 .register(registry);
@@ -64,6 +76,31 @@ public final class BridgeMetrics {
                 .increment();
     }
 
+    public void consumed() {
+        consumed.increment();
+    }
+
+    public void published(String mapping) {
+        publishedByMapping.computeIfAbsent(mapping, name -> Counter.builder("bridge.mqtt.messages.published")
+                .description("MQTT publishes the broker acknowledged, per mapping").tag("mapping", name)
+                .register(registry)).increment();
+    }
+
+    /** A Kafka record deliberately not published; {@code reason} is a short stable word. */
+    public void skipped(String reason) {
+        skippedByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.kafka.records.skipped")
+                .description("Kafka records not published to MQTT on purpose, by reason").tag("reason", r)
+                .register(registry)).increment();
+    }
+
+    public void publishRetried() {
+        publishRetries.increment();
+    }
+
+    public void headersSkipped(int count) {
+        headersSkipped.increment(count);
+    }
+
     public void loopSuppressed() {
         loopSuppressed.increment();
     }
@@ -79,6 +116,25 @@ public final class BridgeMetrics {
     /** Registers a gauge that reads {@code value} on scrape. */
     public void gauge(String name, String description, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** Registers a gauge with one tag, e.g. per consumer group. */
+    public void gauge(String name, String description, String tag, String tagValue, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).tag(tag, tagValue).register(registry);
+    }
+
+    public double loopSuppressedCount() {
+        return loopSuppressed.count();
+    }
+
+    public double publishedCount(String mapping) {
+        Counter counter = publishedByMapping.get(mapping);
+        return counter == null ? 0 : counter.count();
+    }
+
+    public double skippedCount(String reason) {
+        Counter counter = skippedByReason.get(reason);
+        return counter == null ? 0 : counter.count();
     }
 
     /** Total dropped for a reason (0 if never); for tests and status output. */

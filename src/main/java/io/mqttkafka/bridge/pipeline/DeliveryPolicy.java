@@ -15,6 +15,17 @@ import io.mqttkafka.bridge.kafka.ProducerProfile;
  * |     | or broker redelivery within a session         |                               |          |
  * </pre>
  *
+ * Kafka → MQTT, the QoS of the mapping decides when a record's offset may be committed:
+ *
+ * <pre>
+ * | QoS | guarantee into MQTT                      | offset commit                                    |
+ * |-----|------------------------------------------|--------------------------------------------------|
+ * | 0   | at most once                             | without waiting for the broker                   |
+ * | 1   | at least once                            | after PUBACK of every record up to it, in order  |
+ * | 2   | at least once into the broker; the       | after PUBCOMP of every record up to it, in order |
+ * |     | broker delivers each PUBLISH once        |                                                  |
+ * </pre>
+ *
  * QoS 2's "no duplicates" rests on the idempotent producer (retries) and on MQTT's own QoS 2 flow: the
  * broker does not redeliver a message once it has our PUBREC, and we send PUBREC only after Kafka has the
  * record. A crash between the Kafka ack and the PUBREC leads to one redelivery: that is the documented
@@ -27,11 +38,11 @@ public enum DeliveryPolicy {
     NO_LOSS_NO_DUPLICATES(ProducerProfile.RELIABLE, true);
 
     private final ProducerProfile producerProfile;
-    private final boolean acknowledgeAfterKafka;
+    private final boolean waitsForConfirmation;
 
-    DeliveryPolicy(ProducerProfile producerProfile, boolean acknowledgeAfterKafka) {
+    DeliveryPolicy(ProducerProfile producerProfile, boolean waitsForConfirmation) {
         this.producerProfile = producerProfile;
-        this.acknowledgeAfterKafka = acknowledgeAfterKafka;
+        this.waitsForConfirmation = waitsForConfirmation;
     }
 
     /** The policy for a message received with this QoS (the lower of publish and subscription QoS). */
@@ -54,11 +65,20 @@ public enum DeliveryPolicy {
      * wire) at once and may be dropped when the bridge cannot keep up.
      */
     public boolean acknowledgeAfterKafka() {
-        return acknowledgeAfterKafka;
+        return waitsForConfirmation;
+    }
+
+    /**
+     * Kafka → MQTT: true when a record's offset is committed only after the broker acknowledged the publish
+     * (and every earlier record of the partition), so that a crash or rebalance redelivers rather than
+     * loses. False for QoS 0: the offset may move on as soon as the publish is handed to the client.
+     */
+    public boolean commitAfterMqttAck() {
+        return waitsForConfirmation;
     }
 
     /** Whether a record that failed for a transient reason is retried (true) or dropped and counted. */
     public boolean retriesTransientFailures() {
-        return acknowledgeAfterKafka;
+        return waitsForConfirmation;
     }
 }

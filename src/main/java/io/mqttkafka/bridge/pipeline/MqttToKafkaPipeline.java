@@ -16,9 +16,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
+import io.mqttkafka.bridge.failure.Backoff;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
+import io.mqttkafka.bridge.failure.DeadLetterWriter;
 import io.mqttkafka.bridge.failure.FailureKind;
-import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
@@ -46,14 +47,13 @@ import io.mqttkafka.bridge.mqtt.InboundMessage;
 public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     private static final Logger LOG = Logger.getLogger(MqttToKafkaPipeline.class);
-    private static final long FIRST_RETRY_DELAY_MS = 100;
-    private static final long MAX_RETRY_DELAY_MS = 5_000;
 
     private final RouteTable routes;
     private final String bridgeId;
     private final KafkaProducers producers;
     private final TopicPresence topicPresence;
     private final DeadLetterRecords deadLetters;
+    private final DeadLetterWriter deadLetterWriter;
     private final MqttHeaderCodec headerCodec;
     private final BridgeMetrics metrics;
     private final int qos0MaxInFlight;
@@ -68,12 +68,14 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private volatile boolean accepting = true;
 
     public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
-            TopicPresence topicPresence, DeadLetterRecords deadLetters, BridgeMetrics metrics, int qos0MaxInFlight) {
+            TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
+            BridgeMetrics metrics, int qos0MaxInFlight) {
         this.routes = routes;
         this.bridgeId = bridgeId;
         this.producers = producers;
         this.topicPresence = topicPresence;
         this.deadLetters = deadLetters;
+        this.deadLetterWriter = deadLetterWriter;
         this.headerCodec = new MqttHeaderCodec(bridgeId);
         this.metrics = metrics;
         this.qos0MaxInFlight = qos0MaxInFlight;
@@ -194,42 +196,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 failure, true);
         LOG.debugf("Dead-lettering message from MQTT topic %s for mapping %s: %s", pending.message.topic(),
                 target.route().name(), reason);
-        sendDeadLetter(pending, reasonCode, record, 0);
-    }
-
-    private void sendDeadLetter(PendingMessage pending, String reasonCode, ProducerRecord<byte[], byte[]> record,
-            int attempt) {
-        try {
-            producers.get(ProducerProfile.RELIABLE).send(record, (metadata, failure) -> {
-                if (failure == null) {
-                    metrics.deadLettered(reasonCode);
-                    pending.partDone();
-                } else if (FailureKind.classify(failure) == FailureKind.POISON && record.value() != null) {
-                    // The payload itself is what Kafka refuses: keep the evidence, drop the bytes.
-                    sendDeadLetter(pending, reasonCode, withoutPayload(record, pending.message.payload().length), 0);
-                } else {
-                    retryDeadLetter(pending, reasonCode, record, attempt, failure);
-                }
-            });
-        } catch (RuntimeException failure) {
-            retryDeadLetter(pending, reasonCode, record, attempt, failure);
-        }
-    }
-
-    private void retryDeadLetter(PendingMessage pending, String reasonCode, ProducerRecord<byte[], byte[]> record,
-            int attempt, Throwable failure) {
-        if (!accepting && failure instanceof IllegalStateException) {
-            return;
-        }
-        retryLater(attempt, "Write to dead-letter topic " + record.topic(), failure,
-                () -> sendDeadLetter(pending, reasonCode, record, attempt + 1));
-    }
-
-    private static ProducerRecord<byte[], byte[]> withoutPayload(ProducerRecord<byte[], byte[]> record, int payloadSize) {
-        org.apache.kafka.common.header.internals.RecordHeaders headers =
-                new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray());
-        headers.add(BridgeHeaders.DLQ_PAYLOAD_OMITTED_SIZE, Integer.toString(payloadSize).getBytes(StandardCharsets.UTF_8));
-        return new ProducerRecord<byte[], byte[]>(record.topic(), null, record.timestamp(), record.key(), null, headers);
+        deadLetterWriter.write(record, reasonCode).thenRun(pending::partDone);
     }
 
     private static Header[] headersOf(ProducerRecord<byte[], byte[]> record) {
@@ -241,8 +208,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
      * then every 20th, so a long outage is visible without flooding the log.
      */
     private void retryLater(int attempt, String what, Throwable failure, Runnable retry) {
-        long delay = retryDelayMillis(attempt);
-        if (attempt == 0 || attempt % 20 == 0) {
+        long delay = Backoff.delayMillis(attempt);
+        if (Backoff.worthLogging(attempt)) {
             LOG.warnf("%s failed (%s: %s); retrying in %d ms, the message stays unacknowledged", what,
                     failure.getClass().getSimpleName(), failure.getMessage(), delay);
         }
@@ -261,10 +228,6 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         } catch (RejectedExecutionException stopped) {
             // shutting down
         }
-    }
-
-    private static long retryDelayMillis(int attempt) {
-        return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS << Math.min(attempt, 16));
     }
 
     private void finish(InboundMessage message, DeliveryPolicy policy) {

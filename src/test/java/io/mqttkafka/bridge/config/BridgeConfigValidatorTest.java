@@ -228,7 +228,7 @@ class BridgeConfigValidatorTest {
                 .set("bridge.mqtt-to-kafka[2].retained-empty-as-tombstone", "false")
                 .build();
 
-        RouteTable table = BridgeConfigValidator.validate(config);
+        RouteTable table = BridgeConfigValidator.validate(config).mqttToKafka();
 
         assertThat(table.routes()).extracting(MqttToKafkaRoute::name).containsExactly("temperatures", "events", "state");
         assertThat(table.routes()).extracting(MqttToKafkaRoute::qos).containsExactly(1, 2, 0);
@@ -286,7 +286,7 @@ class BridgeConfigValidatorTest {
         BridgeConfig config = TestConfigs.bind(Map.of());
 
         assertThat(config.mqttToKafka()).isEmpty();
-        assertThat(BridgeConfigValidator.validate(config).routes()).isEmpty();
+        assertThat(BridgeConfigValidator.validate(config).mqttToKafka().routes()).isEmpty();
     }
 
     @Test
@@ -315,7 +315,7 @@ class BridgeConfigValidatorTest {
                 entry("compression.type", "lz4"),
                 entry("sasl.jaas.config", jaas),
                 entry("linger.ms", "20"));
-        assertThat(BridgeConfigValidator.validate(config).routes()).hasSize(1);
+        assertThat(BridgeConfigValidator.validate(config).mqttToKafka().routes()).hasSize(1);
     }
 
     @Test

@@ -83,7 +83,7 @@ class ShippedConfigTest {
     @Test
     void everyMappingOfTheFileIsARouteInDeclarationOrder() {
         List<YamlMapping> expected = yamlMappings();
-        RouteTable table = BridgeConfigValidator.validate(config);
+        RouteTable table = BridgeConfigValidator.validate(config).mqttToKafka();
 
         assertThat(expected).extracting(YamlMapping::name).contains("temperatures", "events", "state");
         assertThat(table.routes()).extracting(MqttToKafkaRoute::name)
@@ -101,7 +101,7 @@ class ShippedConfigTest {
 
     @Test
     void examplesFromTheFileCommentsRouteAsDocumented() {
-        RouteTable table = BridgeConfigValidator.validate(config);
+        RouteTable table = BridgeConfigValidator.validate(config).mqttToKafka();
 
         // "sensors/plant-1/dev-42/temperature -> Kafka topic iot.temperature.plant-1, key dev-42"
         assertThat(table.route("sensors/plant-1/dev-42/temperature")).singleElement().satisfies(t -> {

@@ -20,6 +20,7 @@ public final class TestConfigs {
 
     private final Map<String, String> properties = new LinkedHashMap<>();
     private int mappings;
+    private int reverseMappings;
 
     private TestConfigs() {
     }
@@ -56,6 +57,28 @@ public final class TestConfigs {
         set(prefix + "kafka-topic", kafkaTopic);
         if (key != null) {
             set(prefix + "key", key);
+        }
+        return this;
+    }
+
+    /**
+     * Adds a Kafka → MQTT mapping; {@code kafkaTopic} starting with {@code ~} is a pattern (the rest is the
+     * regex); {@code groupId} may be null for the default.
+     */
+    public TestConfigs reverseMapping(String name, String kafkaTopic, String mqttTopic, int qos, boolean retain,
+            String groupId) {
+        String prefix = "bridge.kafka-to-mqtt[" + reverseMappings++ + "].";
+        set(prefix + "name", name);
+        if (kafkaTopic.startsWith("~")) {
+            set(prefix + "kafka-topic-pattern", kafkaTopic.substring(1));
+        } else {
+            set(prefix + "kafka-topic", kafkaTopic);
+        }
+        set(prefix + "mqtt-topic", mqttTopic);
+        set(prefix + "qos", Integer.toString(qos));
+        set(prefix + "retain", Boolean.toString(retain));
+        if (groupId != null) {
+            set(prefix + "group-id", groupId);
         }
         return this;
     }

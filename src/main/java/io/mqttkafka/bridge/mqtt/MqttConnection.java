@@ -17,13 +17,19 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
+import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
@@ -32,9 +38,11 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import io.mqttkafka.bridge.config.BridgeConfig;
 
 /**
- * The MQTT connection of the MQTT → Kafka direction: a persistent session, automatic reconnect with
- * exponential backoff (from the first attempt on), and every incoming message handed to the sink with
- * manual acknowledgement.
+ * The bridge's one MQTT connection, used by both directions: a persistent session, automatic reconnect
+ * with exponential backoff (from the first attempt on), every incoming message handed to the sink with
+ * manual acknowledgement, and {@link #publish(OutboundMessage)} for the Kafka → MQTT direction. One
+ * connection for both is what makes MQTT 5's No Local work: the broker does not send a client the messages
+ * that client published itself.
  *
  * <p>The manual-ack flow is registered for {@link MqttGlobalPublishFilter#REMAINING} <em>before</em>
  * {@code connect()}: messages that the broker redelivers when a session resumes arrive before any
@@ -42,9 +50,9 @@ import io.mqttkafka.bridge.config.BridgeConfig;
  * were there to take them. Subscriptions are made without callbacks so that every message reaches that
  * one flow, and routing is left to the route table.
  */
-public final class MqttInboundConnection {
+public final class MqttConnection {
 
-    private static final Logger LOG = Logger.getLogger(MqttInboundConnection.class);
+    private static final Logger LOG = Logger.getLogger(MqttConnection.class);
 
     private final BridgeConfig.Mqtt config;
     private final String host;
@@ -60,7 +68,7 @@ public final class MqttInboundConnection {
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
 
-    public MqttInboundConnection(BridgeConfig.Mqtt config, String host, int port, String clientId,
+    public MqttConnection(BridgeConfig.Mqtt config, String host, int port, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
         this.config = config;
         this.host = host;
@@ -243,6 +251,68 @@ public final class MqttInboundConnection {
     static int grantedQos(String code) {
         char last = code.charAt(code.length() - 1);
         return last >= '0' && last <= '2' ? last - '0' : 2;
+    }
+
+    /**
+     * Publishes one message. The future completes when the broker acknowledged it (PUBACK for QoS 1,
+     * PUBCOMP for QoS 2; for QoS 0 when it was written) and fails with the broker's error reason or the
+     * client's exception otherwise.
+     *
+     * <p>While disconnected, the client keeps publishes of a persistent session queued and sends them after
+     * reconnecting. <strong>May block the calling thread</strong> when the client's own in-flight window is
+     * full (see the hivemq-mqtt-client's publish flow): call it from a thread that may wait, never from the
+     * Kafka poll loop or an MQTT client thread.
+     */
+    public CompletableFuture<Void> publish(OutboundMessage message) {
+        if (client5 != null) {
+            return client5.publish(mqtt5Publish(message)).thenCompose(result -> result.getError().isPresent()
+                    ? CompletableFuture.<Void>failedFuture(result.getError().get())
+                    : CompletableFuture.<Void>completedFuture(null));
+        }
+        if (client3 != null) {
+            return client3.publish(Mqtt3Publish.builder()
+                    .topic(message.topic())
+                    .qos(MqttQos.fromCode(message.qos()))
+                    .retain(message.retain())
+                    .payload(message.payload())
+                    .build()).thenApply(published -> null);
+        }
+        return CompletableFuture.failedFuture(new IllegalStateException("MQTT connection not started"));
+    }
+
+    private static Mqtt5Publish mqtt5Publish(OutboundMessage message) {
+        Mqtt5PublishBuilder.Complete builder = Mqtt5Publish.builder()
+                .topic(message.topic())
+                .qos(MqttQos.fromCode(message.qos()))
+                .retain(message.retain())
+                .payload(message.payload());
+        Mqtt5Properties properties = message.properties();
+        if (properties != null) {
+            if (properties.contentType() != null) {
+                builder.contentType(properties.contentType());
+            }
+            if (properties.responseTopic() != null) {
+                builder.responseTopic(properties.responseTopic());
+            }
+            if (properties.correlationData() != null) {
+                builder.correlationData(properties.correlationData());
+            }
+            if (properties.payloadFormatUtf8() != null) {
+                builder.payloadFormatIndicator(properties.payloadFormatUtf8() ? Mqtt5PayloadFormatIndicator.UTF_8
+                        : Mqtt5PayloadFormatIndicator.UNSPECIFIED);
+            }
+            if (properties.messageExpirySeconds() != null) {
+                builder.messageExpiryInterval(properties.messageExpirySeconds());
+            }
+            if (!properties.userProperties().isEmpty()) {
+                Mqtt5UserPropertiesBuilder userProperties = Mqtt5UserProperties.builder();
+                for (java.util.Map.Entry<String, String> property : properties.userProperties()) {
+                    userProperties.add(property.getKey(), property.getValue());
+                }
+                builder.userProperties(userProperties.build());
+            }
+        }
+        return builder.build();
     }
 
     public boolean isConnected() {

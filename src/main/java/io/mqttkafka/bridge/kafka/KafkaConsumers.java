@@ -1,0 +1,51 @@
+package io.mqttkafka.bridge.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Creates the Kafka → MQTT direction's consumers, one per consumer group. */
+public final class KafkaConsumers {
+
+    /**
+     * Defaults that {@code bridge.kafka.properties} may override. A new group starts at the earliest
+     * offset, so commands produced before the bridge's first start are not skipped; records of aborted
+     * transactions are never published to devices.
+     */
+    static final Map<String, String> DEFAULTS = Map.of(
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+
+    private KafkaConsumers() {
+    }
+
+    /**
+     * The effective consumer settings: defaults, then the user's properties (only those a consumer knows,
+     * so the shared property map does not make the consumer log warnings about producer keys), then what
+     * the delivery guarantee depends on: offsets are committed by the bridge, never automatically.
+     */
+    static Map<String, Object> settings(String groupId, String bootstrapServers, Map<String, String> userProperties,
+            String clientId) {
+        Map<String, Object> settings = new HashMap<>(DEFAULTS);
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer-" + groupId);
+        userProperties.forEach((key, value) -> {
+            if (ConsumerConfig.configNames().contains(key)) {
+                settings.put(key, value);
+            }
+        });
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return settings;
+    }
+
+    public static Consumer<byte[], byte[]> create(String groupId, String bootstrapServers,
+            Map<String, String> userProperties, String clientId) {
+        return new KafkaConsumer<>(settings(groupId, bootstrapServers, userProperties, clientId),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}

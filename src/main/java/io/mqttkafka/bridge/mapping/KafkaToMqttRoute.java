@@ -1,0 +1,108 @@
+package io.mqttkafka.bridge.mapping;
+
+import java.util.Objects;
+
+/**
+ * One Kafka → MQTT mapping: records of the selected Kafka topics are published to the MQTT topic
+ * rendered from {@code mqttTopic}, with the mapping's QoS and retain flag.
+ *
+ * @param name mapping name, used in logs, metrics and dead-letter headers; not blank
+ * @param source the Kafka topics read
+ * @param groupId the Kafka consumer group that reads them
+ * @param mqttTopic template for the MQTT topic, parsed against {@link KafkaRecordFields#PLACEHOLDERS}
+ * @param qos the publish QoS, 0..2
+ * @param retain whether messages are published retained (a tombstone then clears the retained message)
+ */
+public record KafkaToMqttRoute(
+        String name,
+        KafkaTopicSelector source,
+        String groupId,
+        Template mqttTopic,
+        int qos,
+        boolean retain) {
+
+    public KafkaToMqttRoute {
+        Objects.requireNonNull(name, "route name must not be null");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("route name must not be blank");
+        }
+        Objects.requireNonNull(source, "route '" + name + "': Kafka topic selector must not be null");
+        Objects.requireNonNull(groupId, "route '" + name + "': group id must not be null");
+        Objects.requireNonNull(mqttTopic, "route '" + name + "': MQTT topic template must not be null");
+        if (qos < 0 || qos > 2) {
+            throw new IllegalArgumentException("route '" + name + "': qos must be 0, 1 or 2, but was " + qos);
+        }
+        for (String placeholder : mqttTopic.placeholders()) {
+            KafkaRecordFields.PLACEHOLDERS.rejectReason(placeholder).ifPresent(reason -> {
+                throw new IllegalArgumentException("route '" + name + "': MQTT topic template '" + mqttTopic
+                        + "': " + reason);
+            });
+        }
+        if (mqttTopic.isConstant()) {
+            MqttTopicNames.invalidReason(mqttTopic.toString()).ifPresent(reason -> {
+                throw new IllegalArgumentException("route '" + name + "': " + reason);
+            });
+        }
+    }
+
+    /**
+     * Renders the MQTT topic for one record, or explains why the record cannot be published: a
+     * placeholder without a value (no key, missing header, bytes that are not UTF-8), an empty topic level
+     * produced by an empty value, or a result that is not a legal MQTT topic name.
+     */
+    public Rendering render(KafkaRecordFields record) {
+        for (String placeholder : mqttTopic.placeholders()) {
+            String missing = record.missingReason(placeholder);
+            if (missing != null) {
+                return Rendering.rejected("MQTT topic template '" + mqttTopic + "' needs {" + placeholder + "}, but "
+                        + missing);
+            }
+        }
+        String topic = mqttTopic.render(record);
+        String invalid = MqttTopicNames.invalidReason(topic).orElse(null);
+        if (invalid != null) {
+            return Rendering.rejected("rendered " + invalid);
+        }
+        if (MqttTopicNames.hasEmptyLevel(topic) && !templateHasEmptyLevel()) {
+            return Rendering.rejected("rendered MQTT topic '" + topic + "' has an empty level"
+                    + emptyPlaceholders(record) + "; publishing it would reach a different topic than intended");
+        }
+        return Rendering.of(topic);
+    }
+
+    /** Empty levels written into the template itself (e.g. a leading '/') are the user's choice, not an error. */
+    private boolean templateHasEmptyLevel() {
+        return MqttTopicNames.hasEmptyLevel(mqttTopic.render(placeholder -> "x"));
+    }
+
+    private String emptyPlaceholders(KafkaRecordFields record) {
+        StringBuilder empty = new StringBuilder();
+        for (String placeholder : mqttTopic.placeholders()) {
+            if (record.value(placeholder).isEmpty()) {
+                empty.append(empty.length() == 0 ? " ({" : ", {").append(placeholder).append('}');
+            }
+        }
+        return empty.length() == 0 ? "" : empty.append(" is empty)").toString();
+    }
+
+    /**
+     * The result of rendering: a topic, or the reason there is none.
+     *
+     * @param topic the MQTT topic, or null when rejected
+     * @param rejectReason why the record cannot be published, or null
+     */
+    public record Rendering(String topic, String rejectReason) {
+
+        static Rendering of(String topic) {
+            return new Rendering(topic, null);
+        }
+
+        static Rendering rejected(String reason) {
+            return new Rendering(null, reason);
+        }
+
+        public boolean isRejected() {
+            return rejectReason != null;
+        }
+    }
+}

@@ -1,0 +1,606 @@
+package io.mqttkafka.bridge.pipeline;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jboss.logging.Logger;
+
+import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.failure.Backoff;
+import io.mqttkafka.bridge.failure.DeadLetterRecords;
+import io.mqttkafka.bridge.failure.DeadLetterWriter;
+import io.mqttkafka.bridge.failure.FailureKind;
+import io.mqttkafka.bridge.kafka.BridgeHeaders;
+import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
+import io.mqttkafka.bridge.kafka.OffsetTracker;
+import io.mqttkafka.bridge.mapping.KafkaRecordFields;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRoute;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
+import io.mqttkafka.bridge.mapping.KafkaTopicSelector;
+import io.mqttkafka.bridge.metrics.BridgeMetrics;
+import io.mqttkafka.bridge.mqtt.Mqtt5Properties;
+import io.mqttkafka.bridge.mqtt.OutboundMessage;
+
+/**
+ * Kafka → MQTT for one consumer group: polls records, publishes one MQTT message per matching mapping,
+ * and commits an offset only when its record and every earlier record of the partition are done, as the
+ * {@link DeliveryPolicy} of the mapping's QoS says.
+ *
+ * <p>Threads: the poll thread owns the consumer (polling, committing, pausing, rebalance callbacks) and
+ * never waits for MQTT. Publishes are handed to one publisher thread, because the MQTT client's publish
+ * can block when its in-flight window is full; one thread also keeps the publish order of each partition.
+ * Broker acknowledgements arrive on MQTT client threads and only mark records done.
+ *
+ * <p>Memory is bounded by watermarks: when the records in flight (polled and not yet done) reach the high
+ * watermark, by count or by bytes, the consumer pauses its partitions and keeps polling (so it stays in
+ * its group); it resumes below the low watermark.
+ */
+public final class KafkaToMqttPipeline implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(KafkaToMqttPipeline.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /** Commits are batched: often enough that a crash redelivers little, rarely enough to cost nothing. */
+    private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final byte[] EMPTY = new byte[0];
+
+    private final KafkaToMqttRouteGroup group;
+    private final byte[] bridgeIdBytes;
+    private final Supplier<Consumer<byte[], byte[]>> consumerFactory;
+    private final Function<OutboundMessage, CompletableFuture<Void>> mqtt;
+    private final boolean mqtt5;
+    private final MqttHeaderCodec headerCodec;
+    private final DeadLetterRecords deadLetters;
+    private final DeadLetterWriter deadLetterWriter;
+    private final BridgeMetrics metrics;
+    private final BridgeConfig.Consumer flow;
+    private final Duration shutdownTimeout;
+
+    private final BlockingQueue<Runnable> publishQueue = new LinkedBlockingQueue<>();
+    private final Thread pollThread;
+    private final Thread publishThread;
+    private final ScheduledExecutorService retryTimer;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final Object progress = new Object();
+    /** Poll thread only. */
+    private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
+    private volatile Consumer<byte[], byte[]> consumer;
+    private volatile boolean running;
+    private volatile boolean closing;
+    private volatile boolean paused;
+    private volatile boolean awaiting;
+    private volatile int assignedPartitions;
+    private long nextCommitNanos;
+
+    /**
+     * @param consumerFactory creates the group's consumer (called on the poll thread)
+     * @param mqtt publishes one message; may block (see {@code MqttConnection#publish})
+     * @param mqtt5 whether the connection speaks MQTT 5 (headers become properties) or 3.1.1 (they are dropped)
+     */
+    public KafkaToMqttPipeline(KafkaToMqttRouteGroup group, String bridgeId,
+            Supplier<Consumer<byte[], byte[]>> consumerFactory, Function<OutboundMessage, CompletableFuture<Void>> mqtt,
+            boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter, BridgeMetrics metrics,
+            BridgeConfig.Consumer flow, Duration shutdownTimeout) {
+        this.group = group;
+        this.bridgeIdBytes = bridgeId.getBytes(StandardCharsets.UTF_8);
+        this.consumerFactory = consumerFactory;
+        this.mqtt = mqtt;
+        this.mqtt5 = mqtt5;
+        this.headerCodec = new MqttHeaderCodec(bridgeId);
+        this.deadLetters = deadLetters;
+        this.deadLetterWriter = deadLetterWriter;
+        this.metrics = metrics;
+        this.flow = flow;
+        this.shutdownTimeout = shutdownTimeout;
+        String name = group.groupId();
+        this.pollThread = new Thread(this::pollLoop, "kafka-to-mqtt-poll-" + name);
+        this.publishThread = new Thread(this::publishLoop, "kafka-to-mqtt-publish-" + name);
+        this.retryTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "kafka-to-mqtt-retry-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        pollThread.setDaemon(true);
+        publishThread.setDaemon(true);
+        metrics.gauge("bridge.kafka.to.mqtt.in.flight", "Kafka records handed to MQTT and not yet done", "group",
+                name, inFlight::get);
+        metrics.gauge("bridge.kafka.consumer.paused", "1 while the consumer is paused at the high watermark",
+                "group", name, () -> paused ? 1 : 0);
+    }
+
+    /** Starts consuming; returns at once. */
+    public void start() {
+        running = true;
+        publishThread.start();
+        pollThread.start();
+    }
+
+    // ---------------------------------------------------------------- poll thread
+
+    private void pollLoop() {
+        int failures = 0;
+        try (Consumer<byte[], byte[]> created = consumerFactory.get()) {
+            consumer = created;
+            subscribe(created);
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = created.poll(POLL_TIMEOUT);
+                    failures = 0;
+                } catch (WakeupException wakeup) {
+                    continue;
+                } catch (KafkaException failure) {
+                    // e.g. not authorised for the topic or group: keep the bridge up and keep trying.
+                    if (Backoff.worthLogging(failures)) {
+                        LOG.errorf("Kafka consumer of group %s failed to poll (%s: %s); retrying", group.groupId(),
+                                failure.getClass().getSimpleName(), failure.getMessage());
+                    }
+                    awaitProgress(() -> !running, Duration.ofMillis(Backoff.delayMillis(failures++)));
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    handle(record);
+                }
+                commitDone(false);
+                applyFlowControl();
+            }
+            finishOnStop(created);
+        } catch (RuntimeException unexpected) {
+            LOG.errorf(unexpected, "Kafka → MQTT consumer of group %s stopped", group.groupId());
+        }
+    }
+
+    private void subscribe(Consumer<byte[], byte[]> created) {
+        KafkaTopicSelector.Subscription subscription = group.subscription();
+        Rebalance listener = new Rebalance();
+        if (subscription.pattern() != null) {
+            created.subscribe(subscription.pattern(), listener);
+        } else {
+            created.subscribe(subscription.topics(), listener);
+        }
+        LOG.infof("Kafka → MQTT consumer of group %s subscribed to %s", group.groupId(),
+                subscription.pattern() != null ? "/" + subscription.pattern() + "/" : subscription.topics());
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        metrics.consumed();
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        OffsetTracker tracker = trackers.computeIfAbsent(partition, p -> new OffsetTracker());
+        byte[] value = record.value();
+        InFlightRecord inFlightRecord = new InFlightRecord(tracker.add(record.offset()), value == null ? 0 : value.length);
+
+        Header origin = record.headers().lastHeader(BridgeHeaders.ORIGIN);
+        if (origin != null && Arrays.equals(origin.value(), bridgeIdBytes)) {
+            // Written by this bridge's MQTT → Kafka direction: publishing it would feed it back.
+            metrics.loopSuppressed();
+            inFlightRecord.expect(0);
+            return;
+        }
+        List<KafkaToMqttRoute> routes = group.routesFor(record.topic());
+        inFlightRecord.expect(routes.size());
+        KafkaRecordFields fields = new KafkaRecordFields(record.topic(), record.partition(), record.key(), name -> {
+            Header header = record.headers().lastHeader(name);
+            return header == null ? null : header.value();
+        });
+        Mqtt5Properties properties = null;
+        for (KafkaToMqttRoute route : routes) {
+            if (value == null && !route.retain()) {
+                // A tombstone means "forget this key" to a compacted topic; only retained state has an MQTT
+                // equivalent (clearing the retained message). For a plain stream there is nothing to send.
+                metrics.skipped("tombstone-not-retained");
+                inFlightRecord.partDone();
+                continue;
+            }
+            KafkaToMqttRoute.Rendering rendering = route.render(fields);
+            if (rendering.isRejected()) {
+                deadLetter(inFlightRecord, record, route, "invalid-mqtt-topic", rendering.rejectReason(),
+                        route.mqttTopic().toString(), null);
+                continue;
+            }
+            if (mqtt5 && properties == null) {
+                MqttHeaderCodec.Decoded decoded = headerCodec.decode(record.headers());
+                if (decoded.skipped() > 0) {
+                    metrics.headersSkipped(decoded.skipped());
+                }
+                properties = decoded.properties();
+            }
+            OutboundMessage message = new OutboundMessage(rendering.topic(), value == null ? EMPTY : value,
+                    route.qos(), route.retain(), properties);
+            Publish publish = new Publish(inFlightRecord, record, route, message);
+            publishQueue.add(() -> publish(publish, 0));
+        }
+    }
+
+    /** Commits, per partition, the offset after the run of done records at its head. */
+    private void commitDone(boolean synchronously) {
+        long now = System.nanoTime();
+        if (!synchronously && now < nextCommitNanos) {
+            return;
+        }
+        nextCommitNanos = now + COMMIT_INTERVAL_NANOS;
+        commit(committableOffsets(trackers.keySet()), synchronously);
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committableOffsets(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            OffsetTracker tracker = trackers.get(partition);
+            long next = tracker == null ? -1 : tracker.committable();
+            if (next >= 0) {
+                offsets.put(partition, new OffsetAndMetadata(next));
+            }
+        }
+        return offsets;
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, boolean synchronously) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (synchronously) {
+            try {
+                consumer.commitSync(offsets);
+            } catch (KafkaException failure) {
+                LOG.warnf("Offset commit of group %s failed (%s); the records after the last committed offset "
+                        + "will be published again", group.groupId(), failure.getMessage());
+            }
+        } else {
+            consumer.commitAsync(offsets, (committed, failure) -> {
+                if (failure != null) {
+                    // A later commit covers these offsets; until then a restart republishes (at least once).
+                    LOG.debugf("Offset commit of group %s failed: %s", group.groupId(), failure.getMessage());
+                }
+            });
+        }
+    }
+
+    private void applyFlowControl() {
+        int records = inFlight.get();
+        long bytes = inFlightBytes.get();
+        if (!paused && (records >= flow.highWatermark() || bytes >= flow.highWatermarkBytes())) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+            LOG.debugf("Group %s paused: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+        } else if (paused && records <= flow.lowWatermark() && bytes <= flow.highWatermarkBytes() / 2) {
+            consumer.resume(consumer.paused());
+            paused = false;
+            LOG.debugf("Group %s resumed: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+        }
+    }
+
+    private void finishOnStop(Consumer<byte[], byte[]> created) {
+        boolean drained = awaitProgress(this::allDone, shutdownTimeout);
+        commitDone(true);
+        if (!drained) {
+            LOG.warnf("Group %s: %d Kafka records were still waiting for MQTT after %s; their offsets are not "
+                    + "committed and they will be published again after restart", group.groupId(), inFlight.get(),
+                    shutdownTimeout);
+        }
+        closing = true;
+    }
+
+    private boolean allDone() {
+        for (OffsetTracker tracker : trackers.values()) {
+            if (!tracker.allDone()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rebalance callbacks run on the poll thread, inside {@code poll()}. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition partition : partitions) {
+                trackers.put(partition, new OffsetTracker());
+            }
+            if (paused && !partitions.isEmpty()) {
+                consumer.pause(partitions);
+            }
+            assignedPartitions = trackers.size();
+            LOG.debugf("Group %s assigned %s", group.groupId(), partitions);
+        }
+
+        /**
+         * Gives the in-flight records of the revoked partitions a bounded time to finish, commits what is done,
+         * and abandons the rest uncommitted: the partitions' next owner publishes them again.
+         */
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            if (!closing) {
+                awaitProgress(() -> partitions.stream().allMatch(p -> trackers.get(p) == null || trackers.get(p).allDone()),
+                        flow.revokeTimeout());
+            }
+            commit(committableOffsets(partitions), true);
+            release(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            release(partitions);
+        }
+
+        private void release(Collection<TopicPartition> partitions) {
+            int abandoned = 0;
+            for (TopicPartition partition : partitions) {
+                OffsetTracker tracker = trackers.remove(partition);
+                if (tracker != null) {
+                    tracker.revoke();
+                    abandoned += tracker.size();
+                }
+            }
+            assignedPartitions = trackers.size();
+            if (abandoned > 0) {
+                LOG.infof("Group %s gave up %s with %d records not yet acknowledged by MQTT; they stay uncommitted",
+                        group.groupId(), partitions, abandoned);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- publisher thread and MQTT callbacks
+
+    private void publishLoop() {
+        try {
+            while (true) {
+                publishQueue.take().run();
+            }
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void publish(Publish publish, int attempt) {
+        InFlightRecord record = publish.record;
+        if (record.entry.tracker().isRevoked()) {
+            record.abandon();
+            return;
+        }
+        CompletableFuture<Void> acknowledged;
+        try {
+            acknowledged = mqtt.apply(publish.message);
+        } catch (RuntimeException failure) {
+            acknowledged = CompletableFuture.failedFuture(failure);
+        }
+        DeliveryPolicy policy = DeliveryPolicy.forQos(publish.message.qos());
+        if (!policy.commitAfterMqttAck()) {
+            record.confirm();
+            acknowledged.whenComplete((ignored, failure) -> {
+                if (failure == null) {
+                    metrics.published(publish.route.name());
+                } else {
+                    metrics.dropped("mqtt-publish-failed");
+                }
+                record.release();
+            });
+            return;
+        }
+        acknowledged.whenComplete((ignored, failure) -> {
+            if (failure == null) {
+                metrics.published(publish.route.name());
+                record.partDone();
+            } else {
+                onPublishFailure(publish, attempt, failure);
+            }
+        });
+    }
+
+    private void onPublishFailure(Publish publish, int attempt, Throwable failure) {
+        Throwable cause = FailureKind.unwrap(failure);
+        if (FailureKind.classifyMqttPublish(cause) == FailureKind.POISON) {
+            deadLetter(publish.record, publish.kafkaRecord, publish.route, FailureKind.mqttReasonCode(cause),
+                    "MQTT broker or client refused the publish to '" + publish.message.topic() + "': " + cause,
+                    publish.message.topic(), cause);
+            return;
+        }
+        if (!running && closing) {
+            return; // stays uncommitted; published again after restart
+        }
+        metrics.publishRetried();
+        long delay = Backoff.delayMillis(attempt);
+        if (Backoff.worthLogging(attempt)) {
+            LOG.warnf("MQTT publish to %s failed (%s: %s); retrying in %d ms, the offset stays uncommitted",
+                    publish.message.topic(), cause.getClass().getSimpleName(), cause.getMessage(), delay);
+        }
+        try {
+            retryTimer.schedule(() -> publishQueue.add(() -> publish(publish, attempt + 1)), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // closing
+        }
+    }
+
+    private void deadLetter(InFlightRecord inFlightRecord, ConsumerRecord<byte[], byte[]> record, KafkaToMqttRoute route,
+            String reasonCode, String reason, String target, Throwable failure) {
+        List<Header> headers = new ArrayList<>(Arrays.asList(record.headers().toArray()));
+        headers.add(header(BridgeHeaders.DLQ_SOURCE_TOPIC, record.topic()));
+        headers.add(header(BridgeHeaders.DLQ_SOURCE_PARTITION, Integer.toString(record.partition())));
+        headers.add(header(BridgeHeaders.DLQ_SOURCE_OFFSET, Long.toString(record.offset())));
+        LOG.debugf("Dead-lettering record %s-%d@%d for mapping %s: %s", record.topic(), record.partition(),
+                record.offset(), route.name(), reason);
+        deadLetterWriter.write(deadLetters.create(record.key(), record.value(), headers.toArray(Header[]::new),
+                record.timestamp(), route.name(), target, reasonCode, reason, failure, true), reasonCode)
+                .thenRun(inFlightRecord::partDone);
+    }
+
+    private static Header header(String name, String value) {
+        return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---------------------------------------------------------------- state shared by the threads
+
+    /**
+     * Waits until {@code condition} holds or {@code timeout} passes, waking whenever a record is done.
+     * Returns whether the condition holds.
+     */
+    private boolean awaitProgress(BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (progress) {
+            awaiting = true;
+            try {
+                while (!condition.getAsBoolean()) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        return false;
+                    }
+                    // Bounded wait: conditions also depend on state that changes without a notification.
+                    TimeUnit.NANOSECONDS.timedWait(progress, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(50)));
+                }
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return condition.getAsBoolean();
+            } finally {
+                awaiting = false;
+            }
+        }
+    }
+
+    /** Wakes a waiting poll thread; costs nothing on the hot path when no one waits (the usual case). */
+    private void signalProgress() {
+        if (awaiting) {
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+        }
+    }
+
+    /** Kafka records polled and not yet done (published and acknowledged, dead-lettered, or skipped). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Payload bytes of {@link #inFlight()} records. */
+    public long inFlightBytes() {
+        return inFlightBytes.get();
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** Whether the consumer currently owns at least one partition. */
+    public boolean hasAssignment() {
+        return assignedPartitions > 0;
+    }
+
+    public String groupId() {
+        return group.groupId();
+    }
+
+    /**
+     * Stops polling, waits (bounded by the shutdown timeout) for records in flight to be acknowledged by MQTT,
+     * commits what is done and leaves the group. Call while the MQTT connection is still up.
+     */
+    @Override
+    public void close() {
+        running = false;
+        Consumer<byte[], byte[]> current = consumer;
+        if (current != null) {
+            current.wakeup();
+        }
+        try {
+            pollThread.join(shutdownTimeout.plusSeconds(15).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closing = true;
+        retryTimer.shutdownNow();
+        publishThread.interrupt();
+    }
+
+    /**
+     * One polled record. It is <em>confirmed</em> when every part (one per matching mapping) is safe as its
+     * QoS demands, which lets its offset be committed; it is <em>released</em> when every publish has finished
+     * one way or another, which frees its place under the watermarks. For QoS 1/2 both happen together; a QoS 0
+     * publish is confirmed when handed over and released when the client is done with it.
+     */
+    private final class InFlightRecord {
+        final OffsetTracker.Entry entry;
+        private final int bytes;
+        private final AtomicInteger unconfirmed = new AtomicInteger();
+        private final AtomicInteger unreleased = new AtomicInteger();
+
+        InFlightRecord(OffsetTracker.Entry entry, int bytes) {
+            this.entry = entry;
+            this.bytes = bytes;
+            inFlight.incrementAndGet();
+            inFlightBytes.addAndGet(bytes);
+        }
+
+        void expect(int parts) {
+            if (parts == 0) {
+                entry.complete();
+                released();
+                return;
+            }
+            unconfirmed.set(parts);
+            unreleased.set(parts);
+        }
+
+        void partDone() {
+            confirm();
+            release();
+        }
+
+        void confirm() {
+            if (unconfirmed.decrementAndGet() == 0) {
+                entry.complete();
+                signalProgress();
+            }
+        }
+
+        void release() {
+            if (unreleased.decrementAndGet() == 0) {
+                released();
+            }
+        }
+
+        /** The partition was revoked before this part was published: free its place, never confirm it. */
+        void abandon() {
+            release();
+        }
+
+        private void released() {
+            inFlight.decrementAndGet();
+            inFlightBytes.addAndGet(-bytes);
+            signalProgress();
+        }
+    }
+
+    /** One MQTT publish of a record for one mapping. */
+    private record Publish(InFlightRecord record, ConsumerRecord<byte[], byte[]> kafkaRecord, KafkaToMqttRoute route,
+            OutboundMessage message) {
+    }
+}
