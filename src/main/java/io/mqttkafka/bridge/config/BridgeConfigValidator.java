@@ -203,6 +203,7 @@ public final class BridgeConfigValidator {
     private static List<KafkaToMqttRoute> buildReverseRoutes(List<String> problems, String bridgeId,
             List<BridgeConfig.KafkaToMqttMapping> mappings, Map<String, String> keyByName) {
         List<KafkaToMqttRoute> routes = new ArrayList<>(mappings.size());
+        Map<String, String> keyByRoute = new HashMap<>();
         for (int i = 0; i < mappings.size(); i++) {
             BridgeConfig.KafkaToMqttMapping mapping = mappings.get(i);
             String prefix = "bridge.kafka-to-mqtt[" + i + "].";
@@ -219,7 +220,7 @@ public final class BridgeConfigValidator {
                         () -> KafkaTopicSelector.pattern(mapping.kafkaTopicPattern().get()));
             }
             String groupId = mapping.groupId().orElse(bridgeId);
-            if (groupId.isBlank()) {
+            if (mapping.groupId().isPresent() && groupId.isBlank()) {
                 problems.add(prefix + "group-id: must not be blank; omit it to use bridge.id");
             }
             if (mapping.qos() < 0 || mapping.qos() > 2) {
@@ -228,14 +229,38 @@ public final class BridgeConfigValidator {
             Template mqttTopic = parseTemplate(problems, prefix + "mqtt-topic", mapping.mqttTopic(),
                     KafkaRecordFields.PLACEHOLDERS);
             if (mqttTopic != null && mqttTopic.isConstant()) {
-                MqttTopicNames.invalidReason(mqttTopic.toString())
+                MqttTopicNames.invalidReason(mqttTopic.render(placeholder -> null))
                         .ifPresent(reason -> problems.add(prefix + "mqtt-topic: " + reason));
             }
             if (problems.size() == problemsBefore) {
-                routes.add(new KafkaToMqttRoute(mapping.name(), source, groupId, mqttTopic, mapping.qos(), mapping.retain()));
+                try {
+                    routes.add(new KafkaToMqttRoute(mapping.name(), source, groupId, mqttTopic, mapping.qos(),
+                            mapping.retain()));
+                    keyByRoute.put(mapping.name(), prefix + (mapping.kafkaTopic().isPresent() ? "kafka-topic"
+                            : "kafka-topic-pattern"));
+                } catch (IllegalArgumentException e) {
+                    // Placeholders and constant topics are checked above; left is the template's fixed text.
+                    problems.add(prefix + "mqtt-topic: " + e.getMessage());
+                }
             }
         }
+        checkSharedSubscriptions(problems, routes, keyByRoute);
         return routes;
+    }
+
+    /** Mappings of one consumer group share one subscription, which needs patterns that can be merged. */
+    private static void checkSharedSubscriptions(List<String> problems, List<KafkaToMqttRoute> routes,
+            Map<String, String> keyByRoute) {
+        Map<String, Long> routesPerGroup = routes.stream()
+                .collect(java.util.stream.Collectors.groupingBy(KafkaToMqttRoute::groupId,
+                        java.util.stream.Collectors.counting()));
+        for (KafkaToMqttRoute route : routes) {
+            String reason = route.source().uncombinableReason();
+            if (reason != null && routesPerGroup.get(route.groupId()) > 1) {
+                problems.add(keyByRoute.get(route.name()) + ": " + reason + ", so it cannot share consumer group '"
+                        + route.groupId() + "' with other mappings; give this mapping its own group-id");
+            }
+        }
     }
 
     private static KafkaTopicSelector selector(List<String> problems, String key,

@@ -38,7 +38,8 @@ public enum FailureKind {
 
     /**
      * Classifies a failed MQTT publish (Kafka → MQTT). Poison: the broker refused this message for what it
-     * is (topic name, authorisation, size, payload format), or the client could not encode it. Everything
+     * is (topic name, authorisation, payload format), or the client could not encode it (e.g. larger than the
+     * maximum packet size the broker announced). Everything
      * else (connection lost, session expired, quota, server busy) is transient: the record is published
      * again later and its offset stays uncommitted meanwhile.
      */
@@ -72,7 +73,6 @@ public enum FailureKind {
         return switch (code) {
             case "TOPIC_NAME_INVALID" -> "invalid-topic";
             case "NOT_AUTHORIZED" -> "not-authorized";
-            case "PACKET_TOO_LARGE" -> "message-too-large";
             case "PAYLOAD_FORMAT_INVALID" -> "invalid-payload-format";
             default -> null;
         };

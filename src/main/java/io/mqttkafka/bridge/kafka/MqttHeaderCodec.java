@@ -94,24 +94,29 @@ public final class MqttHeaderCodec {
             String name = header.key();
             byte[] value = header.value();
             switch (name) {
+                // A repeated header: the last valid value wins; an invalid one is skipped, not a reset.
                 case BridgeHeaders.MQTT_CONTENT_TYPE -> {
-                    contentType = mqttString(value);
-                    skipped += contentType == null ? 1 : 0;
+                    String type = mqttString(value);
+                    contentType = type != null ? type : contentType;
+                    skipped += type == null ? 1 : 0;
                 }
                 case BridgeHeaders.MQTT_RESPONSE_TOPIC -> {
                     String topic = mqttString(value);
-                    responseTopic = topic != null && MqttTopicNames.invalidReason(topic).isEmpty() ? topic : null;
-                    skipped += responseTopic == null ? 1 : 0;
+                    boolean valid = topic != null && MqttTopicNames.invalidReason(topic).isEmpty();
+                    responseTopic = valid ? topic : responseTopic;
+                    skipped += valid ? 0 : 1;
                 }
                 case BridgeHeaders.MQTT_CORRELATION_DATA -> correlationData = value == null ? new byte[0] : value;
                 case BridgeHeaders.MQTT_PAYLOAD_FORMAT -> {
                     String indicator = mqttString(value);
-                    payloadFormatUtf8 = "1".equals(indicator) ? Boolean.TRUE : "0".equals(indicator) ? Boolean.FALSE : null;
-                    skipped += payloadFormatUtf8 == null ? 1 : 0;
+                    Boolean utf8 = "1".equals(indicator) ? Boolean.TRUE : "0".equals(indicator) ? Boolean.FALSE : null;
+                    payloadFormatUtf8 = utf8 != null ? utf8 : payloadFormatUtf8;
+                    skipped += utf8 == null ? 1 : 0;
                 }
                 case BridgeHeaders.MQTT_MESSAGE_EXPIRY -> {
-                    messageExpiry = expirySeconds(mqttString(value));
-                    skipped += messageExpiry == null ? 1 : 0;
+                    Long expiry = expirySeconds(mqttString(value));
+                    messageExpiry = expiry != null ? expiry : messageExpiry;
+                    skipped += expiry == null ? 1 : 0;
                 }
                 default -> {
                     if (BridgeHeaders.isReserved(name)) {

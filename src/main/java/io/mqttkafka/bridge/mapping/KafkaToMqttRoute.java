@@ -39,9 +39,25 @@ public record KafkaToMqttRoute(
             });
         }
         if (mqttTopic.isConstant()) {
-            MqttTopicNames.invalidReason(mqttTopic.toString()).ifPresent(reason -> {
+            MqttTopicNames.invalidReason(mqttTopic.render(placeholder -> null)).ifPresent(reason -> {
                 throw new IllegalArgumentException("route '" + name + "': " + reason);
             });
+        } else {
+            // The fixed text is the same for every record: a wildcard there would dead-letter all of them.
+            for (String literal : mqttTopic.literals()) {
+                for (int i = 0; i < literal.length(); i++) {
+                    char c = literal.charAt(i);
+                    if (c == '+' || c == '#' || c == '\u0000') {
+                        throw new IllegalArgumentException("route '" + name + "': MQTT topic template '" + mqttTopic
+                                + "' contains " + (c == '\u0000' ? "U+0000" : "wildcard '" + c + "'")
+                                + " in its fixed text; topic names cannot contain it");
+                    }
+                }
+            }
+            if (mqttTopic.toString().startsWith("$")) {
+                throw new IllegalArgumentException("route '" + name + "': MQTT topic template '" + mqttTopic
+                        + "' starts with '$'; such topics are reserved for the broker");
+            }
         }
     }
 
@@ -63,16 +79,28 @@ public record KafkaToMqttRoute(
         if (invalid != null) {
             return Rendering.rejected("rendered " + invalid);
         }
-        if (MqttTopicNames.hasEmptyLevel(topic) && !templateHasEmptyLevel()) {
+        if (MqttTopicNames.hasEmptyLevel(topic)
+                && emptyLevels(topic) > emptyLevels(mqttTopic.render(placeholder -> "x"))) {
             return Rendering.rejected("rendered MQTT topic '" + topic + "' has an empty level"
                     + emptyPlaceholders(record) + "; publishing it would reach a different topic than intended");
         }
         return Rendering.of(topic);
     }
 
-    /** Empty levels written into the template itself (e.g. a leading '/') are the user's choice, not an error. */
-    private boolean templateHasEmptyLevel() {
-        return MqttTopicNames.hasEmptyLevel(mqttTopic.render(placeholder -> "x"));
+    /**
+     * Number of empty levels. A rendered topic with more empty levels than the template's own (e.g. a
+     * leading '/', which is the user's choice) got them from a value: an empty key, or one with a stray '/'.
+     */
+    private static int emptyLevels(String topic) {
+        int count = 0;
+        int levelStart = 0;
+        for (int i = 0; i <= topic.length(); i++) {
+            if (i == topic.length() || topic.charAt(i) == '/') {
+                count += i == levelStart ? 1 : 0;
+                levelStart = i + 1;
+            }
+        }
+        return count;
     }
 
     private String emptyPlaceholders(KafkaRecordFields record) {

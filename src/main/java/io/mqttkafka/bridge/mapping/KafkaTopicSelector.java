@@ -14,6 +14,9 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class KafkaTopicSelector {
 
+    private static final Pattern BACKREFERENCE = Pattern.compile("\\\\(?:[1-9]|k<)");
+    private static final Pattern NAMED_GROUP = Pattern.compile("\\(\\?<[a-zA-Z]");
+
     private final String topic;
     private final Pattern pattern;
 
@@ -53,6 +56,25 @@ public final class KafkaTopicSelector {
         }
     }
 
+    /**
+     * Why this selector cannot be merged with others into one consumer subscription, or null when it can.
+     * The merge joins the patterns into one regular expression, which renumbers capturing groups (breaking
+     * numbered backreferences) and cannot hold the same group name twice.
+     */
+    public String uncombinableReason() {
+        if (pattern == null) {
+            return null;
+        }
+        String regex = pattern.pattern();
+        if (BACKREFERENCE.matcher(regex).find()) {
+            return "pattern '" + regex + "' uses a backreference";
+        }
+        if (NAMED_GROUP.matcher(regex).find()) {
+            return "pattern '" + regex + "' defines a named group";
+        }
+        return null;
+    }
+
     public boolean matches(String kafkaTopic) {
         return topic != null ? topic.equals(kafkaTopic) : pattern.matcher(kafkaTopic).matches();
     }
@@ -64,10 +86,22 @@ public final class KafkaTopicSelector {
     /**
      * What one consumer must subscribe to so that it sees the topics of all {@code selectors}: the named
      * topics when there are only names, otherwise one pattern matching any of them.
+     *
+     * @throws IllegalArgumentException when there are several selectors and one of them cannot be merged
+     *     (see {@link #uncombinableReason()})
      */
     public static Subscription union(List<KafkaTopicSelector> selectors) {
         if (selectors.isEmpty()) {
             throw new IllegalArgumentException("at least one topic selector is needed");
+        }
+        if (selectors.size() > 1) {
+            for (KafkaTopicSelector selector : selectors) {
+                String reason = selector.uncombinableReason();
+                if (reason != null) {
+                    throw new IllegalArgumentException(reason + ", so it cannot share one consumer subscription with"
+                            + " other mappings");
+                }
+            }
         }
         if (selectors.stream().noneMatch(KafkaTopicSelector::isPattern)) {
             List<String> topics = new ArrayList<>();

@@ -127,6 +127,15 @@ public final class BridgeMetrics {
         return loopSuppressed.count();
     }
 
+    public double receivedCount(int qos) {
+        return receivedByQos[qos].count();
+    }
+
+    public double writtenCount(String mapping) {
+        Counter counter = writtenByMapping.get(mapping);
+        return counter == null ? 0 : counter.count();
+    }
+
     public double publishedCount(String mapping) {
         Counter counter = publishedByMapping.get(mapping);
         return counter == null ? 0 : counter.count();

@@ -328,7 +328,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 consumer.pause(partitions);
             }
             assignedPartitions = trackers.size();
-            LOG.debugf("Group %s assigned %s", group.groupId(), partitions);
+            if (!partitions.isEmpty()) {
+                LOG.infof("Kafka → MQTT consumer of group %s assigned %s", group.groupId(), partitions);
+            }
         }
 
         /**

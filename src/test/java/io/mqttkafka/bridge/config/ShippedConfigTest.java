@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.mqttkafka.bridge.mapping.KafkaRecordFields;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRoute;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
 import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -136,5 +139,30 @@ class ShippedConfigTest {
         // The example must not ship a password in clear text.
         assertThat(config.mqtt().password()).isEmpty();
         assertThat(Files.readString(SHIPPED)).doesNotContainPattern("(?m)^\\s*password:");
+    }
+
+    @Test
+    void kafkaToMqttExamplesRouteAsDocumented() {
+        List<KafkaToMqttRouteGroup> groups = BridgeConfigValidator.validate(config).kafkaToMqtt();
+
+        assertThat(groups).extracting(KafkaToMqttRouteGroup::groupId)
+                .containsExactly(config.id(), "mqtt-kafka-bridge-config");
+        // "A record with key dev-42 on Kafka topic device-commands -> MQTT devices/dev-42/commands, QoS 1."
+        KafkaToMqttRoute commands = groups.get(0).routesFor("device-commands").get(0);
+        assertThat(commands.name()).isEqualTo("commands");
+        assertThat(commands.qos()).isEqualTo(1);
+        assertThat(commands.retain()).isFalse();
+        assertThat(commands.render(new KafkaRecordFields("device-commands", 0,
+                "dev-42".getBytes(java.nio.charset.StandardCharsets.UTF_8), name -> null)).topic())
+                .isEqualTo("devices/dev-42/commands");
+        // "Compacted config.<site> topics drive retained device configuration"
+        assertThat(groups.get(1).routesFor("config.plant-1")).singleElement().satisfies(route -> {
+            assertThat(route.retain()).isTrue();
+            assertThat(route.render(new KafkaRecordFields("config.plant-1", 2,
+                    "valve-3".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    name -> name.equals("site") ? "plant-1".getBytes(java.nio.charset.StandardCharsets.UTF_8) : null))
+                    .topic()).isEqualTo("config/plant-1/valve-3");
+        });
+        assertThat(groups.get(1).routesFor("configuration")).isEmpty();
     }
 }

@@ -4,15 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import io.mqttkafka.bridge.mqtt.InboundMessage;
 import io.mqttkafka.bridge.mqtt.Mqtt5Properties;
@@ -162,5 +169,238 @@ class MqttHeaderCodecTest {
         assertThat(headers).hasSize(5);
         assertThat(headers[4].key()).isEqualTo(BridgeHeaders.MQTT_CORRELATION_DATA);
         assertThat(headers[4].value()).containsExactly((byte) 0xC3, 0x28);
+    }
+
+    // ---- Kafka → MQTT: decode ----
+
+    private static final byte[] NOT_UTF8 = {(byte) 0xC3, 0x28};
+
+    /** Headers from alternating name, value pairs; a value is a String (UTF-8), a byte[] or null. */
+    private static List<Header> headers(Object... nameValues) {
+        List<Header> headers = new ArrayList<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            Object value = nameValues[i + 1];
+            headers.add(new RecordHeader((String) nameValues[i],
+                    value instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : (byte[]) value));
+        }
+        return headers;
+    }
+
+    private static final Map.Entry<String, String> ORIGIN = Map.entry("bridge.origin", BRIDGE_ID);
+
+    private static Arguments property(String name, Object value, Function<Mqtt5Properties, Object> property,
+            Object expected) {
+        return Arguments.of(name, value, property, expected);
+    }
+
+    static Stream<Arguments> mqttHeadersToProperties() {
+        Function<Mqtt5Properties, Object> contentType = Mqtt5Properties::contentType;
+        Function<Mqtt5Properties, Object> responseTopic = Mqtt5Properties::responseTopic;
+        Function<Mqtt5Properties, Object> correlation = Mqtt5Properties::correlationData;
+        Function<Mqtt5Properties, Object> payloadFormat = Mqtt5Properties::payloadFormatUtf8;
+        Function<Mqtt5Properties, Object> expiry = Mqtt5Properties::messageExpirySeconds;
+        return Stream.of(
+                property("mqtt.content-type", "application/json", contentType, "application/json"),
+                property("mqtt.content-type", "", contentType, ""),
+                property("mqtt.content-type", "text/plain; charset=\u00e9", contentType, "text/plain; charset=\u00e9"),
+                property("mqtt.response-topic", "replies/dev-42", responseTopic, "replies/dev-42"),
+                property("mqtt.response-topic", "/a//b/", responseTopic, "/a//b/"),
+                property("mqtt.correlation-data", new byte[] {0x00, (byte) 0xFF, 0x10}, correlation,
+                        new byte[] {0x00, (byte) 0xFF, 0x10}),
+                // Correlation data is binary: bytes that are not UTF-8 are carried unchanged.
+                property("mqtt.correlation-data", NOT_UTF8, correlation, NOT_UTF8),
+                property("mqtt.correlation-data", null, correlation, new byte[0]),
+                property("mqtt.payload-format-indicator", "1", payloadFormat, Boolean.TRUE),
+                property("mqtt.payload-format-indicator", "0", payloadFormat, Boolean.FALSE),
+                property("mqtt.message-expiry-interval", "0", expiry, 0L),
+                property("mqtt.message-expiry-interval", "3600", expiry, 3600L),
+                property("mqtt.message-expiry-interval", "4294967295", expiry, 4_294_967_295L));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("mqttHeadersToProperties")
+    void mqttHeadersBecomeTheirProperties(String name, Object value, Function<Mqtt5Properties, Object> property,
+            Object expected) {
+        MqttHeaderCodec.Decoded decoded = codec.decode(headers(name, value));
+
+        assertThat(property.apply(decoded.properties())).isEqualTo(expected);
+        assertThat(decoded.skipped()).isZero();
+        assertThat(decoded.properties().userProperties()).containsExactly(ORIGIN);
+    }
+
+    static Stream<Arguments> invalidMqttHeaders() {
+        Function<Mqtt5Properties, Object> contentType = Mqtt5Properties::contentType;
+        Function<Mqtt5Properties, Object> responseTopic = Mqtt5Properties::responseTopic;
+        Function<Mqtt5Properties, Object> payloadFormat = Mqtt5Properties::payloadFormatUtf8;
+        Function<Mqtt5Properties, Object> expiry = Mqtt5Properties::messageExpirySeconds;
+        return Stream.of(
+                property("mqtt.content-type", NOT_UTF8, contentType, null),
+                property("mqtt.content-type", "a\u0000b", contentType, null),
+                property("mqtt.content-type", null, contentType, null),
+                property("mqtt.response-topic", NOT_UTF8, responseTopic, null),
+                property("mqtt.response-topic", "replies/+", responseTopic, null),
+                property("mqtt.response-topic", "replies/#", responseTopic, null),
+                property("mqtt.response-topic", "", responseTopic, null),
+                property("mqtt.response-topic", "a\u0000", responseTopic, null),
+                property("mqtt.response-topic", null, responseTopic, null),
+                property("mqtt.payload-format-indicator", "2", payloadFormat, null),
+                property("mqtt.payload-format-indicator", "true", payloadFormat, null),
+                property("mqtt.payload-format-indicator", "", payloadFormat, null),
+                property("mqtt.payload-format-indicator", " 1", payloadFormat, null),
+                property("mqtt.payload-format-indicator", NOT_UTF8, payloadFormat, null),
+                property("mqtt.message-expiry-interval", "-1", expiry, null),
+                property("mqtt.message-expiry-interval", "x", expiry, null),
+                property("mqtt.message-expiry-interval", "4294967296", expiry, null),
+                property("mqtt.message-expiry-interval", "99999999999999999999", expiry, null),
+                property("mqtt.message-expiry-interval", "1.5", expiry, null),
+                property("mqtt.message-expiry-interval", "", expiry, null),
+                property("mqtt.message-expiry-interval", null, expiry, null));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("invalidMqttHeaders")
+    void invalidMqttHeadersAreSkippedAndCounted(String name, Object value, Function<Mqtt5Properties, Object> property,
+            Object expected) {
+        MqttHeaderCodec.Decoded decoded = codec.decode(headers(name, value, "kept", "yes"));
+
+        assertThat(property.apply(decoded.properties())).isEqualTo(expected);
+        assertThat(decoded.skipped()).isEqualTo(1);
+        // Neither does it turn into a user property.
+        assertThat(decoded.properties().userProperties()).containsExactly(Map.entry("kept", "yes"), ORIGIN);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "mqtt.topic",
+        "mqtt.qos",
+        "mqtt.retain",
+        "mqtt.some-future-header",
+        "dlq.reason",
+        "dlq.exception",
+        "dlq.mapping",
+        "dlq.source-topic",
+        "bridge.origin",
+    })
+    void otherReservedHeadersAreDroppedWithoutCounting(String name) {
+        MqttHeaderCodec.Decoded valid = codec.decode(headers(name, "someone-else", "kept", "yes"));
+        MqttHeaderCodec.Decoded notUtf8 = codec.decode(headers(name, NOT_UTF8));
+        MqttHeaderCodec.Decoded nullValue = codec.decode(headers(name, null));
+
+        assertThat(valid.properties().userProperties()).containsExactly(Map.entry("kept", "yes"), ORIGIN);
+        assertThat(valid.skipped()).isZero();
+        assertThat(notUtf8.properties().userProperties()).containsExactly(ORIGIN);
+        assertThat(notUtf8.skipped()).isZero();
+        assertThat(nullValue.properties().userProperties()).containsExactly(ORIGIN);
+        assertThat(nullValue.skipped()).isZero();
+    }
+
+    @Test
+    void ordinaryHeadersBecomeUserPropertiesInOrder() {
+        MqttHeaderCodec.Decoded decoded = codec.decode(headers(
+                "unit", "celsius",
+                "trace", "t-1",
+                "unit", "kelvin",
+                "empty", "",
+                "absent", null,
+                "mqtt-like", "kept",
+                "caf\u00e9", "\u00b0C \uD83D\uDE00"));
+
+        assertThat(decoded.properties().userProperties()).containsExactly(
+                Map.entry("unit", "celsius"),
+                Map.entry("trace", "t-1"),
+                Map.entry("unit", "kelvin"),
+                Map.entry("empty", ""),
+                Map.entry("absent", ""),
+                Map.entry("mqtt-like", "kept"),
+                Map.entry("caf\u00e9", "\u00b0C \uD83D\uDE00"),
+                ORIGIN);
+        assertThat(decoded.skipped()).isZero();
+        assertThat(decoded.properties().contentType()).isNull();
+        assertThat(decoded.properties().responseTopic()).isNull();
+        assertThat(decoded.properties().correlationData()).isNull();
+        assertThat(decoded.properties().payloadFormatUtf8()).isNull();
+        assertThat(decoded.properties().messageExpirySeconds()).isNull();
+    }
+
+    static Stream<Arguments> userPropertiesMqttCannotCarry() {
+        return Stream.of(
+                Arguments.of("value not UTF-8", headers("a", "1", "bad", NOT_UTF8, "b", "2")),
+                Arguments.of("value with U+0000", headers("a", "1", "bad", "x\u0000y", "b", "2")),
+                Arguments.of("name with U+0000", headers("a", "1", "b\u0000ad", "v", "b", "2")),
+                Arguments.of("name with an unpaired surrogate", headers("a", "1", "bad\uD800", "v", "b", "2")));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("userPropertiesMqttCannotCarry")
+    void userPropertiesMqttCannotCarryAreSkippedAndCounted(String description, List<Header> headers) {
+        MqttHeaderCodec.Decoded decoded = codec.decode(headers);
+
+        assertThat(decoded.properties().userProperties())
+                .containsExactly(Map.entry("a", "1"), Map.entry("b", "2"), ORIGIN);
+        assertThat(decoded.skipped()).isEqualTo(1);
+    }
+
+    @Test
+    void skippedHeadersAreCountedOneByOne() {
+        MqttHeaderCodec.Decoded decoded = codec.decode(headers(
+                "mqtt.content-type", NOT_UTF8,
+                "mqtt.response-topic", "a/+",
+                "mqtt.payload-format-indicator", "2",
+                "mqtt.message-expiry-interval", "-1",
+                "x", NOT_UTF8,
+                "y", NOT_UTF8,
+                "mqtt.qos", NOT_UTF8,
+                "dlq.reason", NOT_UTF8,
+                "ok", "fine"));
+
+        assertThat(decoded.skipped()).isEqualTo(6);
+        assertThat(decoded.properties().userProperties()).containsExactly(Map.entry("ok", "fine"), ORIGIN);
+    }
+
+    @Test
+    void theLastMqttHeaderWins() {
+        MqttHeaderCodec.Decoded decoded = codec.decode(headers(
+                "mqtt.content-type", "text/plain",
+                "mqtt.content-type", "application/json",
+                "mqtt.message-expiry-interval", "10",
+                "mqtt.message-expiry-interval", "20"));
+
+        assertThat(decoded.properties().contentType()).isEqualTo("application/json");
+        assertThat(decoded.properties().messageExpirySeconds()).isEqualTo(20L);
+        assertThat(decoded.skipped()).isZero();
+    }
+
+    @Test
+    void theBridgesOriginIsAlwaysAddedLast() {
+        assertThat(codec.decode(List.of()).properties().userProperties()).containsExactly(ORIGIN);
+        assertThat(codec.decode(new RecordHeaders()).properties().userProperties()).containsExactly(ORIGIN);
+        assertThat(codec.decode(headers("bridge.origin", "other-bridge", "z", "1")).properties().userProperties())
+                .containsExactly(Map.entry("z", "1"), ORIGIN);
+        assertThat(new MqttHeaderCodec("second").decode(headers("a", "b")).properties().userProperties())
+                .containsExactly(Map.entry("a", "b"), Map.entry("bridge.origin", "second"));
+        assertThat(codec.decode(headers("a", "b")).properties().userProperty("bridge.origin")).isEqualTo(BRIDGE_ID);
+    }
+
+    /** What the MQTT → Kafka direction writes, the Kafka → MQTT direction reads back as the same properties. */
+    @Test
+    void decodeReadsBackWhatEncodeWrote() {
+        byte[] correlation = {0x00, (byte) 0xFF, 0x10, (byte) 0x80};
+        Mqtt5Properties original = new Mqtt5Properties("application/json", "replies/dev-42", correlation,
+                Boolean.FALSE, 3600L, List.of(Map.entry("unit", "celsius"), Map.entry("unit", "kelvin"),
+                        Map.entry("empty", "")));
+        Header[] encoded = new MqttHeaderCodec("other-bridge")
+                .encode(new Message("sensors/dev-42", 1, true, Optional.of(original)));
+
+        MqttHeaderCodec.Decoded decoded = codec.decode(Arrays.asList(encoded));
+
+        Mqtt5Properties properties = decoded.properties();
+        assertThat(decoded.skipped()).isZero();
+        assertThat(properties.contentType()).isEqualTo("application/json");
+        assertThat(properties.responseTopic()).isEqualTo("replies/dev-42");
+        assertThat(properties.correlationData()).isEqualTo(correlation);
+        assertThat(properties.payloadFormatUtf8()).isFalse();
+        assertThat(properties.messageExpirySeconds()).isEqualTo(3600L);
+        assertThat(properties.userProperties()).containsExactly(
+                Map.entry("unit", "celsius"), Map.entry("unit", "kelvin"), Map.entry("empty", ""), ORIGIN);
     }
 }

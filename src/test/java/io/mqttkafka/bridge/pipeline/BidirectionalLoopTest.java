@@ -8,12 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.awaitility.Awaitility;
@@ -25,6 +21,7 @@ import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.MqttTestSubscriber;
+import io.mqttkafka.bridge.testing.PacedLoad;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestConfigs;
 
@@ -68,24 +65,13 @@ class BidirectionalLoopTest {
             // Steady input on both sides at once: a batch of ten per side every 100 ms for three seconds.
             List<CompletableFuture<?>> mqttAcks = new CopyOnWriteArrayList<>();
             List<Future<RecordMetadata>> kafkaAcks = new CopyOnWriteArrayList<>();
-            CountDownLatch batchesSent = new CountDownLatch(BATCHES);
-            AtomicInteger batch = new AtomicInteger();
-            ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
-            try {
-                load.scheduleAtFixedRate(() -> {
-                    int b = batch.getAndIncrement();
-                    if (b >= BATCHES) {
-                        return;
-                    }
-                    for (int i = b * BATCH; i < (b + 1) * BATCH; i++) {
-                        mqttAcks.add(publisher.publish(root + "/sensor-" + i, text("from-mqtt-" + i), 1));
-                        kafkaAcks.add(producer.send(topic, "command-" + i, text("from-kafka-" + i)));
-                    }
-                    batchesSent.countDown();
-                }, 0, 100, TimeUnit.MILLISECONDS);
-                assertThat(batchesSent.await(60, TimeUnit.SECONDS)).isTrue();
-            } finally {
-                load.shutdown();
+            try (PacedLoad load = PacedLoad.start(BATCHES, Duration.ofMillis(100), b -> {
+                for (int i = b * BATCH; i < (b + 1) * BATCH; i++) {
+                    mqttAcks.add(publisher.publish(root + "/sensor-" + i, text("from-mqtt-" + i), 1));
+                    kafkaAcks.add(producer.send(topic, "command-" + i, text("from-kafka-" + i)));
+                }
+            })) {
+                assertThat(load.await(Duration.ofSeconds(60))).isTrue();
             }
             CompletableFuture.allOf(mqttAcks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             KafkaTestProducer.flushAndWait(kafkaAcks);

@@ -49,10 +49,14 @@ class KafkaToMqttDeliveryTest {
     void publishesRecordsWithExactPayloadsQosAndProperties(int protocolVersion, int qos) throws Exception {
         String root = SharedBrokers.unique("devices");
         String topic = SharedBrokers.unique("commands");
+        String broadcastTopic = SharedBrokers.unique("broadcasts");
         KafkaTestProducer.createTopic(bootstrap(), topic, 3);
+        KafkaTestProducer.createTopic(bootstrap(), broadcastTopic, 1);
         TestConfigs configs = TestConfigs.forSharedBrokers()
                 .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))
-                .reverseMapping("commands", topic, root + "/{key}/cmd", qos, false, null);
+                .reverseMapping("commands", topic, root + "/{key}/cmd", qos, false, null)
+                // Records without a key, to a topic that does not use one.
+                .reverseMapping("broadcasts", broadcastTopic, root + "/broadcast/{partition}", qos, false, null);
         byte[] binary = new byte[4096];
         new Random(qos * 17L + protocolVersion).nextBytes(binary);
         byte[] correlation = {0, 1, 2, (byte) 0xff};
@@ -72,12 +76,14 @@ class KafkaToMqttDeliveryTest {
                             header(BridgeHeaders.MQTT_TOPIC, "forged/topic"),
                             header(BridgeHeaders.ORIGIN, "some-other-bridge"))),
                     new ProducerRecord<>(topic, null, bytes("dev-2"), new byte[0]),
-                    new ProducerRecord<>(topic, null, bytes("site/dev-3"), bytes("{\"on\":true}"))));
+                    new ProducerRecord<>(topic, null, bytes("site/dev-3"), bytes("{\"on\":true}")),
+                    new ProducerRecord<>(broadcastTopic, null, null, bytes("to all"))));
 
-            Awaitility.await("three messages on MQTT").atMost(TIMEOUT).until(() -> subscriber.count() >= 3);
+            Awaitility.await("four messages on MQTT").atMost(TIMEOUT).until(() -> subscriber.count() >= 4);
             List<Received> received = subscriber.received();
             assertThat(received).extracting(Received::topic).containsExactlyInAnyOrder(
-                    root + "/dev-1/cmd", root + "/dev-2/cmd", root + "/site/dev-3/cmd");
+                    root + "/dev-1/cmd", root + "/dev-2/cmd", root + "/site/dev-3/cmd", root + "/broadcast/0");
+            assertThat(byTopic(received, root + "/broadcast/0").text()).isEqualTo("to all");
             Received first = byTopic(received, root + "/dev-1/cmd");
             assertThat(first.payload()).as("binary payload byte for byte").isEqualTo(binary);
             assertThat(byTopic(received, root + "/dev-2/cmd").payload()).isEmpty();
@@ -102,7 +108,8 @@ class KafkaToMqttDeliveryTest {
             }
             String groupId = configs.build().id();
             Awaitility.await("offsets committed after the broker's acks").atMost(TIMEOUT)
-                    .until(() -> KafkaGroups.committedTotal(bootstrap(), groupId, topic) == 3);
+                    .until(() -> KafkaGroups.committedTotal(bootstrap(), groupId, topic) == 3
+                            && KafkaGroups.committedTotal(bootstrap(), groupId, broadcastTopic) == 1);
         }
     }
 

@@ -26,6 +26,8 @@ public final class BridgeProcess implements AutoCloseable {
     private final Path log;
     private Process process;
     private int subscribedBeforeStart;
+    /** Where the current run's output starts in the (appended) log, so a restart waits for its own lines. */
+    private int logLengthAtStart;
 
     private BridgeProcess(Path workDir, Map<String, String> overrides) {
         this.workDir = workDir;
@@ -64,6 +66,7 @@ public final class BridgeProcess implements AutoCloseable {
         command.add("-jar");
         command.add(applicationJar().toString());
         subscribedBeforeStart = count(SUBSCRIBED);
+        logLengthAtStart = log().length();
         try {
             process = new ProcessBuilder(command).directory(workDir.toFile())
                     .redirectErrorStream(true)
@@ -83,6 +86,18 @@ public final class BridgeProcess implements AutoCloseable {
                         throw new IllegalStateException("Bridge process exited with " + process.exitValue() + ":\n" + log());
                     }
                     return count(SUBSCRIBED) >= subscribedBeforeStart + expectedSubscriptions;
+                });
+    }
+
+    /** Waits until this run of the process logged {@code text} (e.g. a Kafka partition assignment). */
+    public void awaitLog(String text) {
+        Awaitility.await("bridge process logged '" + text + "'").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("Bridge process exited with " + process.exitValue() + ":\n" + log());
+                    }
+                    return log().indexOf(text, logLengthAtStart) >= 0;
                 });
     }
 

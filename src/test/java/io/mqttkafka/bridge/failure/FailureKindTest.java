@@ -1,0 +1,157 @@
+package io.mqttkafka.bridge.failure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
+import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.exceptions.MqttClientStateException;
+import com.hivemq.client.mqtt.exceptions.MqttEncodeException;
+import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRec;
+import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
+
+class FailureKindTest {
+
+    /**
+     * A PUBACK / PUBREC with the given reason code. The client offers no public builder for received
+     * acknowledgements, so the public message interface is implemented by a proxy; only the reason code
+     * (and the optional reason string) is answered.
+     */
+    private static <T> T ack(Class<T> type, Object reasonCode) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) ->
+                switch (method.getName()) {
+                    case "getReasonCode" -> reasonCode;
+                    case "getReasonString" -> Optional.empty();
+                    case "toString" -> type.getSimpleName() + "[" + reasonCode + "]";
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                }));
+    }
+
+    private static Mqtt5PubAckException pubAck(Mqtt5PubAckReasonCode code) {
+        return new Mqtt5PubAckException(ack(Mqtt5PubAck.class, code), "PUBACK " + code);
+    }
+
+    private static Mqtt5PubRecException pubRec(Mqtt5PubRecReasonCode code) {
+        return new Mqtt5PubRecException(ack(Mqtt5PubRec.class, code), "PUBREC " + code);
+    }
+
+    static Stream<Arguments> mqttPublishFailures() {
+        return Stream.of(
+                // The message itself cannot be published: dead-letter it.
+                Arguments.of(new IllegalArgumentException("topic must not contain wildcards"), FailureKind.POISON,
+                        "invalid-message"),
+                Arguments.of(new MqttEncodeException("maximum packet size exceeded"), FailureKind.POISON,
+                        "message-too-large"),
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.TOPIC_NAME_INVALID), FailureKind.POISON, "invalid-topic"),
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.NOT_AUTHORIZED), FailureKind.POISON, "not-authorized"),
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID), FailureKind.POISON,
+                        "invalid-payload-format"),
+                Arguments.of(pubRec(Mqtt5PubRecReasonCode.TOPIC_NAME_INVALID), FailureKind.POISON, "invalid-topic"),
+                Arguments.of(pubRec(Mqtt5PubRecReasonCode.NOT_AUTHORIZED), FailureKind.POISON, "not-authorized"),
+                Arguments.of(pubRec(Mqtt5PubRecReasonCode.PAYLOAD_FORMAT_INVALID), FailureKind.POISON,
+                        "invalid-payload-format"),
+                // The broker is busy or the connection is in trouble: publish again later.
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR), FailureKind.TRANSIENT,
+                        "publish-failed"),
+                Arguments.of(pubAck(Mqtt5PubAckReasonCode.PACKET_IDENTIFIER_IN_USE), FailureKind.TRANSIENT,
+                        "publish-failed"),
+                Arguments.of(pubRec(Mqtt5PubRecReasonCode.QUOTA_EXCEEDED), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(pubRec(Mqtt5PubRecReasonCode.UNSPECIFIED_ERROR), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(new MqttSessionExpiredException("session expired", new RuntimeException("lost")),
+                        FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(new ConnectionClosedException("connection closed"), FailureKind.TRANSIENT,
+                        "publish-failed"),
+                Arguments.of(new ConnectionFailedException("connect failed"), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(new MqttClientStateException("not connected"), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(new RuntimeException("boom"), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(new IllegalStateException("closed"), FailureKind.TRANSIENT, "publish-failed"),
+                Arguments.of(new java.util.concurrent.TimeoutException("no ack"), FailureKind.TRANSIENT,
+                        "publish-failed"),
+                // Wrappers added by futures are seen through...
+                Arguments.of(new CompletionException(new IllegalArgumentException("bad")), FailureKind.POISON,
+                        "invalid-message"),
+                Arguments.of(new ExecutionException(new MqttEncodeException("too large")), FailureKind.POISON,
+                        "message-too-large"),
+                Arguments.of(new CompletionException(new ExecutionException(pubAck(Mqtt5PubAckReasonCode.NOT_AUTHORIZED))),
+                        FailureKind.POISON, "not-authorized"),
+                Arguments.of(new CompletionException(new ConnectionClosedException("closed")), FailureKind.TRANSIENT,
+                        "publish-failed"),
+                // ... but other wrappers are not: the cause of an arbitrary exception is not the failure.
+                Arguments.of(new RuntimeException(new IllegalArgumentException("bad")), FailureKind.TRANSIENT,
+                        "publish-failed"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} -> {1} ({2})")
+    @MethodSource("mqttPublishFailures")
+    void classifiesMqttPublishFailures(Throwable failure, FailureKind kind, String reasonCode) {
+        assertThat(FailureKind.classifyMqttPublish(failure)).isEqualTo(kind);
+        assertThat(FailureKind.mqttReasonCode(failure)).isEqualTo(reasonCode);
+    }
+
+    /** Every reason code a broker can send is either poison or transient, never an exception. */
+    @ParameterizedTest
+    @EnumSource(Mqtt5PubAckReasonCode.class)
+    void everyPubAckReasonCodeIsClassified(Mqtt5PubAckReasonCode code) {
+        FailureKind kind = FailureKind.classifyMqttPublish(pubAck(code));
+
+        assertThat(kind).isIn(FailureKind.POISON, FailureKind.TRANSIENT);
+        assertThat(kind == FailureKind.POISON).isEqualTo(code == Mqtt5PubAckReasonCode.TOPIC_NAME_INVALID
+                || code == Mqtt5PubAckReasonCode.NOT_AUTHORIZED || code == Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+    }
+
+    @Test
+    void mqttPublishIsNeverClassifiedAsAMissingTopic() {
+        assertThat(FailureKind.classifyMqttPublish(new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("x")))
+                .isEqualTo(FailureKind.TRANSIENT);
+    }
+
+    static Stream<Arguments> wrapped() {
+        IllegalArgumentException root = new IllegalArgumentException("root");
+        CompletionException bareCompletion = new CompletionException("no cause", null);
+        ExecutionException bareExecution = new ExecutionException("no cause", null);
+        RuntimeException plain = new RuntimeException(root);
+        return Stream.of(
+                Arguments.of(root, root),
+                Arguments.of(new CompletionException(root), root),
+                Arguments.of(new ExecutionException(root), root),
+                Arguments.of(new CompletionException(new ExecutionException(root)), root),
+                Arguments.of(new ExecutionException(new CompletionException(new CompletionException(root))), root),
+                // A wrapper without a cause is itself the failure.
+                Arguments.of(bareCompletion, bareCompletion),
+                Arguments.of(bareExecution, bareExecution),
+                // Only the futures' wrappers are removed.
+                Arguments.of(plain, plain),
+                Arguments.of(new CompletionException(plain), plain));
+    }
+
+    @ParameterizedTest
+    @MethodSource("wrapped")
+    void unwrapSeesThroughFutureWrappers(Throwable failure, Throwable expected) {
+        assertThat(FailureKind.unwrap(failure)).isSameAs(expected);
+    }
+
+    @Test
+    void unwrapOfNullIsNull() {
+        assertThat(FailureKind.unwrap(null)).isNull();
+    }
+}
