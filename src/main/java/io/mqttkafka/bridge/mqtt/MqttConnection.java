@@ -3,6 +3,7 @@ package io.mqttkafka.bridge.mqtt;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -84,16 +85,21 @@ public final class MqttConnection {
                 .identifier(clientId)
                 .serverHost(host)
                 .serverPort(port)
-                .automaticReconnect()
-                .initialDelay(config.reconnectInitialDelay().toMillis(), TimeUnit.MILLISECONDS)
-                .maxDelay(config.reconnectMaxDelay().toMillis(), TimeUnit.MILLISECONDS)
-                .applyAutomaticReconnect()
                 .addConnectedListener(context -> onConnected())
                 .addDisconnectedListener(context -> {
                     connected = false;
-                    if (!stopping.get()) {
-                        LOG.warnf("MQTT connection of %s to %s:%d lost or refused (%s); reconnecting with backoff",
-                                clientId, host, port, describe(context.getCause()));
+                    if (stopping.get()) {
+                        return;
+                    }
+                    // Reconnect with capped exponential backoff and jitter, from the very first attempt on, so
+                    // that replicas that lost the broker together do not come back in lockstep.
+                    int attempt = context.getReconnector().getAttempts();
+                    long delay = reconnectDelayMillis(config.reconnectInitialDelay().toMillis(),
+                            config.reconnectMaxDelay().toMillis(), attempt, ThreadLocalRandom.current().nextDouble());
+                    context.getReconnector().reconnect(true).delay(delay, TimeUnit.MILLISECONDS);
+                    if (attempt % 10 == 0) {
+                        LOG.warnf("MQTT connection of %s to %s:%d lost or refused (%s); reconnecting in %d ms "
+                                + "(attempt %d)", clientId, host, port, describe(context.getCause()), delay, attempt + 1);
                     }
                 });
         if (config.protocolVersion() == 5) {
@@ -245,6 +251,17 @@ public final class MqttConnection {
             LOG.warnf("The broker granted only QoS %d for '%s' (mapping asks for QoS %d): messages arrive, and are "
                     + "bridged, with the guarantee of QoS %d", granted, subscription.filter(), subscription.qos(), granted);
         }
+    }
+
+    /**
+     * Delay before reconnect attempt {@code attempt + 1}: the initial delay doubled per attempt, capped, then
+     * "equal jitter": between half and all of that.
+     *
+     * @param random a number in [0, 1)
+     */
+    static long reconnectDelayMillis(long initialMillis, long maxMillis, int attempt, double random) {
+        long base = Math.min(maxMillis, initialMillis << Math.min(attempt, 20));
+        return base / 2 + (long) (base / 2.0 * random);
     }
 
     /** Reads the QoS from a SUBACK code such as {@code GRANTED_QOS_1} (MQTT 5) or {@code SUCCESS_MAXIMUM_QOS_1} (3.1.1). */
