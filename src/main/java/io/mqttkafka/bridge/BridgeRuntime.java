@@ -87,6 +87,7 @@ public final class BridgeRuntime implements AutoCloseable {
     public void start() {
         LOG.infof("Starting bridge '%s' (MQTT client id %s, MQTT %s:%d, Kafka %s)", config.id(), clientId,
                 endpoints.mqttHost(), endpoints.mqttPort(), endpoints.kafkaBootstrapServers());
+        topicPresence.startProbing(Duration.ofSeconds(5));
         mqtt.start();
         kafkaToMqtt.forEach(KafkaToMqttPipeline::start);
     }
@@ -98,6 +99,21 @@ public final class BridgeRuntime implements AutoCloseable {
     /** Connected, and the broker accepted every subscription: messages published from now on are bridged. */
     public boolean isReady() {
         return mqtt.isConnected() && mqtt.isSubscribed();
+    }
+
+    /** Readiness of the MQTT side: connected, and the broker accepted every subscription. */
+    public boolean isMqttReady() {
+        return isReady();
+    }
+
+    /** Readiness of the Kafka side: the last probe (every 5 s) reached a broker. */
+    public boolean isKafkaReachable() {
+        return topicPresence.isClusterReachable();
+    }
+
+    /** Liveness: every pipeline's threads are running (until {@link #close()}). */
+    public boolean isAlive() {
+        return mqttToKafka.isRunning() && kafkaToMqtt.stream().allMatch(KafkaToMqttPipeline::isRunning);
     }
 
     /** MQTT messages handed to Kafka and not yet acknowledged (bounded by the receive maximum for QoS 1/2). */

@@ -2,6 +2,10 @@ package io.mqttkafka.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -17,6 +21,7 @@ import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -29,6 +34,26 @@ class BridgeServiceTest {
 
     @Inject
     BridgeService service;
+
+    @TestHTTPResource("/q/health/ready")
+    URI readiness;
+
+    @TestHTTPResource("/q/health/live")
+    URI liveness;
+
+    @Test
+    void healthEndpointsReportBothBrokersAndThePipelines() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Awaitility.await("readiness up once both brokers are reached").atMost(Duration.ofSeconds(60))
+                .until(() -> http.send(HttpRequest.newBuilder(readiness).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode() == 200);
+        String ready = http.send(HttpRequest.newBuilder(readiness).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(ready).contains("\"mqtt\"").contains("\"kafka\"").contains("connected and subscribed")
+                .contains("cluster reachable");
+        HttpResponse<String> live = http.send(HttpRequest.newBuilder(liveness).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).contains("\"pipelines\"").contains("running");
+    }
 
     @Test
     void bridgesTheShippedExampleMapping() {

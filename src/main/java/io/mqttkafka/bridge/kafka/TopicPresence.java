@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -17,6 +20,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * auto-creation off) is a property of the message and goes to the dead-letter topic; an unreachable
  * cluster is transient and the message must wait. Missing topics are remembered for a while so that
  * later messages for them do not each block the sender for {@code max.block.ms}.
+ *
+ * <p>It also probes the cluster every few seconds ({@link #isClusterReachable()}), for readiness: the
+ * producers and consumers retry quietly while Kafka is away, so their state says little on its own.
  */
 public final class TopicPresence implements AutoCloseable {
 
@@ -24,6 +30,12 @@ public final class TopicPresence implements AutoCloseable {
     private final Duration checkTimeout;
     private final Duration rememberMissingFor;
     private final Map<String, Long> missingUntilNanos = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "kafka-cluster-probe");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile boolean clusterReachable;
 
     public TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
             Duration checkTimeout, Duration rememberMissingFor) {
@@ -35,6 +47,27 @@ public final class TopicPresence implements AutoCloseable {
         this.admin = Admin.create(withoutProducerOnlySettings(settings));
         this.checkTimeout = checkTimeout;
         this.rememberMissingFor = rememberMissingFor;
+    }
+
+    /** Starts probing the cluster every {@code period}; the first probe runs at once. */
+    public void startProbing(Duration period) {
+        prober.scheduleWithFixedDelay(this::probe, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void probe() {
+        try {
+            clusterReachable = !admin.describeCluster().nodes().get(checkTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+                    .isEmpty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            clusterReachable = false;
+        }
+    }
+
+    /** Whether the last probe reached a broker; false before the first answer. */
+    public boolean isClusterReachable() {
+        return clusterReachable;
     }
 
     /** True while a recent check found the topic missing. */
@@ -76,6 +109,7 @@ public final class TopicPresence implements AutoCloseable {
 
     @Override
     public void close() {
+        prober.shutdownNow();
         admin.close(Duration.ofSeconds(2));
     }
 }

@@ -508,6 +508,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         return inFlightBytes.get();
     }
 
+    /** Whether the poll and publisher threads run; false once stopped or if the poll loop died. */
+    public boolean isRunning() {
+        return pollThread.isAlive() && publishThread.isAlive();
+    }
+
     public boolean isPaused() {
         return paused;
     }

@@ -247,6 +247,11 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
     }
 
+    /** Whether the sender still runs (false after {@link #drain}). */
+    public boolean isRunning() {
+        return !sender.isShutdown();
+    }
+
     /** Messages handed to Kafka and not yet acknowledged. */
     public int inFlight() {
         return inFlight.get();
