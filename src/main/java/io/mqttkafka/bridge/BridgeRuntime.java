@@ -64,7 +64,7 @@ public final class BridgeRuntime implements AutoCloseable {
         DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
         this.deadLetterWriter = new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE), metrics);
         this.mqttToKafka = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence, deadLetters,
-                deadLetterWriter, metrics, kafka.qos0MaxInFlight());
+                deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight());
         List<MqttSubscription> subscriptions = routes.routes().stream()
                 .map(BridgeRuntime::subscription)
                 .toList();
@@ -74,7 +74,8 @@ public final class BridgeRuntime implements AutoCloseable {
                 .map(group -> new KafkaToMqttPipeline(group, config.id(),
                         () -> KafkaConsumers.create(group.groupId(), endpoints.kafkaBootstrapServers(), kafka.properties(),
                                 clientId),
-                        mqtt::publish, mqtt5, deadLetters, deadLetterWriter, metrics, kafka.consumer(),
+                        mqtt::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
+                        kafka.consumer(),
                         config.shutdownTimeout()))
                 .toList();
     }

@@ -222,6 +222,15 @@ public interface BridgeConfig {
         @WithName("retained-empty-as-tombstone")
         @WithDefault("true")
         boolean retainedEmptyAsTombstone();
+
+        /**
+         * What to do with a message that can never be written as it is (illegal rendered topic, too large,
+         * topic missing): {@code dead-letter} (write it to the dead-letter topic, then acknowledge),
+         * {@code ignore} (acknowledge it, count it) or {@code fail} (stop taking messages, report not alive).
+         */
+        @WithName("failure-strategy")
+        @WithDefault("dead-letter")
+        String failureStrategy();
     }
 
     /** One Kafka → MQTT mapping. Exactly one of {@code kafka-topic} and {@code kafka-topic-pattern} is set. */
@@ -261,5 +270,14 @@ public interface BridgeConfig {
          */
         @WithDefault("false")
         boolean retain();
+
+        /**
+         * What to do with a record that can never be published as it is (its topic cannot be rendered, or the
+         * broker refuses it): {@code dead-letter} (write it to the dead-letter topic, then commit),
+         * {@code ignore} (commit it, count it) or {@code fail} (stop consuming, report not alive).
+         */
+        @WithName("failure-strategy")
+        @WithDefault("dead-letter")
+        String failureStrategy();
     }
 }

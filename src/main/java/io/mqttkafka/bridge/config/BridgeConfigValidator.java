@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.mapping.KafkaRecordFields;
 import io.mqttkafka.bridge.mapping.KafkaToMqttRoute;
 import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
@@ -52,8 +53,15 @@ public final class BridgeConfigValidator {
      *
      * @param mqttToKafka the MQTT → Kafka route table
      * @param kafkaToMqtt the Kafka → MQTT routes, one group per consumer group id
+     * @param failureStrategies each mapping's failure strategy, by mapping name
      */
-    public record Routes(RouteTable mqttToKafka, List<KafkaToMqttRouteGroup> kafkaToMqtt) {
+    public record Routes(RouteTable mqttToKafka, List<KafkaToMqttRouteGroup> kafkaToMqtt,
+            Map<String, FailureStrategy> failureStrategies) {
+
+        /** The failure strategy of the mapping named {@code mapping} (mapping names are unique). */
+        public FailureStrategy failureStrategy(String mapping) {
+            return failureStrategies.getOrDefault(mapping, FailureStrategy.DEAD_LETTER);
+        }
     }
 
     /**
@@ -75,10 +83,19 @@ public final class BridgeConfigValidator {
         Map<String, String> keyByName = new HashMap<>();
         List<MqttToKafkaRoute> routes = buildRoutes(problems, config.mqttToKafka(), keyByName);
         List<KafkaToMqttRoute> reverseRoutes = buildReverseRoutes(problems, config.id(), config.kafkaToMqtt(), keyByName);
+        Map<String, FailureStrategy> strategies = new HashMap<>();
+        for (int i = 0; i < config.mqttToKafka().size(); i++) {
+            BridgeConfig.MqttToKafkaMapping mapping = config.mqttToKafka().get(i);
+            parseStrategy(problems, "bridge.mqtt-to-kafka[" + i + "].", mapping.name(), mapping.failureStrategy(), strategies);
+        }
+        for (int i = 0; i < config.kafkaToMqtt().size(); i++) {
+            BridgeConfig.KafkaToMqttMapping mapping = config.kafkaToMqtt().get(i);
+            parseStrategy(problems, "bridge.kafka-to-mqtt[" + i + "].", mapping.name(), mapping.failureStrategy(), strategies);
+        }
         if (!problems.isEmpty()) {
             throw new ConfigValidationException(problems);
         }
-        return new Routes(new RouteTable(routes), KafkaToMqttRouteGroup.byGroup(reverseRoutes));
+        return new Routes(new RouteTable(routes), KafkaToMqttRouteGroup.byGroup(reverseRoutes), Map.copyOf(strategies));
     }
 
     private static void checkMqtt(List<String> problems, BridgeConfig.Mqtt mqtt) {
@@ -186,6 +203,16 @@ public final class BridgeConfigValidator {
             }
         }
         return routes;
+    }
+
+    private static void parseStrategy(List<String> problems, String prefix, String mapping, String value,
+            Map<String, FailureStrategy> strategies) {
+        FailureStrategy strategy = FailureStrategy.parse(value).orElse(null);
+        if (strategy == null) {
+            problems.add(prefix + "failure-strategy: must be dead-letter, ignore or fail, was '" + value + "'");
+        } else {
+            strategies.put(mapping, strategy);
+        }
     }
 
     /** Mapping names are unique across both directions: metrics and dead-letter headers are keyed on them. */

@@ -32,6 +32,10 @@ public final class KafkaConsumers {
             String clientId) {
         Map<String, Object> settings = new HashMap<>(DEFAULTS);
         settings.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer-" + groupId);
+        // Static membership, keyed like the MQTT session on the replica's stable client id: a replica that
+        // crashes and comes back within session.timeout.ms takes its partitions back without a rebalance,
+        // and two replicas misconfigured with the same id fence each other instead of sharing a session.
+        settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, clientId);
         userProperties.forEach((key, value) -> {
             if (ConsumerConfig.configNames().contains(key)) {
                 settings.put(key, value);

@@ -21,6 +21,7 @@ public final class BridgeMetrics {
     private final Map<String, Counter> deadLetteredByReason = new ConcurrentHashMap<>();
     private final Map<String, Counter> publishedByMapping = new ConcurrentHashMap<>();
     private final Map<String, Counter> skippedByReason = new ConcurrentHashMap<>();
+    private final Map<String, Counter> ignoredByReason = new ConcurrentHashMap<>();
     private final Counter consumed;
     private final Counter publishRetries;
     private final Counter headersSkipped;
@@ -91,6 +92,18 @@ public final class BridgeMetrics {
         skippedByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.kafka.records.skipped")
                 .description("Kafka records not published to MQTT on purpose, by reason").tag("reason", r)
                 .register(registry)).increment();
+    }
+
+    /** A message a mapping with {@code failure-strategy: ignore} could not write and let go. */
+    public void ignored(String reason) {
+        ignoredByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.messages.ignored")
+                .description("Unwritable messages let go by failure-strategy ignore, by reason").tag("reason", r)
+                .register(registry)).increment();
+    }
+
+    public double ignoredCount(String reason) {
+        Counter counter = ignoredByReason.get(reason);
+        return counter == null ? 0 : counter.count();
     }
 
     public void publishRetried() {

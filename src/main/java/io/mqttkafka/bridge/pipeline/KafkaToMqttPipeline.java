@@ -21,6 +21,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,6 +39,7 @@ import io.mqttkafka.bridge.failure.Backoff;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
 import io.mqttkafka.bridge.failure.DeadLetterWriter;
 import io.mqttkafka.bridge.failure.FailureKind;
+import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
 import io.mqttkafka.bridge.kafka.OffsetTracker;
@@ -79,6 +81,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final MqttHeaderCodec headerCodec;
     private final DeadLetterRecords deadLetters;
     private final DeadLetterWriter deadLetterWriter;
+    private final Function<String, FailureStrategy> failureStrategies;
     private final BridgeMetrics metrics;
     private final BridgeConfig.Consumer flow;
     private final Duration shutdownTimeout;
@@ -97,6 +100,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean paused;
     private volatile boolean awaiting;
+    private volatile boolean failed;
     private volatile int assignedPartitions;
     private long nextCommitNanos;
 
@@ -107,8 +111,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
      */
     public KafkaToMqttPipeline(KafkaToMqttRouteGroup group, String bridgeId,
             Supplier<Consumer<byte[], byte[]>> consumerFactory, Function<OutboundMessage, CompletableFuture<Void>> mqtt,
-            boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter, BridgeMetrics metrics,
-            BridgeConfig.Consumer flow, Duration shutdownTimeout) {
+            boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
+            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, BridgeConfig.Consumer flow,
+            Duration shutdownTimeout) {
         this.group = group;
         this.bridgeIdBytes = bridgeId.getBytes(StandardCharsets.UTF_8);
         this.consumerFactory = consumerFactory;
@@ -117,6 +122,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         this.headerCodec = new MqttHeaderCodec(bridgeId);
         this.deadLetters = deadLetters;
         this.deadLetterWriter = deadLetterWriter;
+        this.failureStrategies = failureStrategies;
         this.metrics = metrics;
         this.flow = flow;
         this.shutdownTimeout = shutdownTimeout;
@@ -147,7 +153,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
 
     private void pollLoop() {
         int failures = 0;
-        try (Consumer<byte[], byte[]> created = consumerFactory.get()) {
+        Consumer<byte[], byte[]> created = null;
+        try {
+            created = consumerFactory.get();
             consumer = created;
             subscribe(created);
             while (running) {
@@ -175,6 +183,14 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             finishOnStop(created);
         } catch (RuntimeException unexpected) {
             LOG.errorf(unexpected, "Kafka → MQTT consumer of group %s stopped", group.groupId());
+        } finally {
+            if (created != null) {
+                // A static member stays in the group on close unless told to leave; leaving hands its partitions
+                // to the other replicas at once on a deliberate stop (scale-down). A crash leaves no such
+                // message: the restarted replica takes its partitions back under the same instance id.
+                created.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(Duration.ofSeconds(5)));
+            }
         }
     }
 
@@ -443,8 +459,31 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
     }
 
+    /** A record that can never be published as it is: the mapping's failure strategy decides. */
     private void deadLetter(InFlightRecord inFlightRecord, ConsumerRecord<byte[], byte[]> record, KafkaToMqttRoute route,
             String reasonCode, String reason, String target, Throwable failure) {
+        switch (failureStrategies.apply(route.name())) {
+            case IGNORE -> {
+                metrics.ignored(reasonCode);
+                LOG.debugf("Ignoring record %s-%d@%d for mapping %s: %s", record.topic(), record.partition(),
+                        record.offset(), route.name(), reason);
+                inFlightRecord.partDone();
+            }
+            case FAIL -> {
+                if (!failed) {
+                    failed = true;
+                    running = false;
+                    LOG.errorf("Mapping %s (failure-strategy fail) could not publish record %s-%d@%d: %s. Group %s stops "
+                            + "consuming; nothing from this record on is committed", route.name(), record.topic(),
+                            record.partition(), record.offset(), reason, group.groupId());
+                }
+            }
+            case DEAD_LETTER -> writeDeadLetter(inFlightRecord, record, route, reasonCode, reason, target, failure);
+        }
+    }
+
+    private void writeDeadLetter(InFlightRecord inFlightRecord, ConsumerRecord<byte[], byte[]> record,
+            KafkaToMqttRoute route, String reasonCode, String reason, String target, Throwable failure) {
         List<Header> headers = new ArrayList<>(Arrays.asList(record.headers().toArray()));
         headers.add(header(BridgeHeaders.DLQ_SOURCE_TOPIC, record.topic()));
         headers.add(header(BridgeHeaders.DLQ_SOURCE_PARTITION, Integer.toString(record.partition())));
@@ -508,9 +547,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         return inFlightBytes.get();
     }
 
-    /** Whether the poll and publisher threads run; false once stopped or if the poll loop died. */
+    /** Whether the poll and publisher threads run; false once stopped, if the poll loop died, or after a fail strategy. */
     public boolean isRunning() {
-        return pollThread.isAlive() && publishThread.isAlive();
+        return !failed && pollThread.isAlive() && publishThread.isAlive();
     }
 
     public boolean isPaused() {

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -20,6 +21,7 @@ import io.mqttkafka.bridge.failure.Backoff;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
 import io.mqttkafka.bridge.failure.DeadLetterWriter;
 import io.mqttkafka.bridge.failure.FailureKind;
+import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
@@ -54,6 +56,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private final TopicPresence topicPresence;
     private final DeadLetterRecords deadLetters;
     private final DeadLetterWriter deadLetterWriter;
+    private final Function<String, FailureStrategy> failureStrategies;
     private final MqttHeaderCodec headerCodec;
     private final BridgeMetrics metrics;
     private final int qos0MaxInFlight;
@@ -66,16 +69,18 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private final AtomicInteger qos0InFlight = new AtomicInteger();
     private final Object drained = new Object();
     private volatile boolean accepting = true;
+    private volatile boolean failed;
 
     public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
             TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
-            BridgeMetrics metrics, int qos0MaxInFlight) {
+            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight) {
         this.routes = routes;
         this.bridgeId = bridgeId;
         this.producers = producers;
         this.topicPresence = topicPresence;
         this.deadLetters = deadLetters;
         this.deadLetterWriter = deadLetterWriter;
+        this.failureStrategies = failureStrategies;
         this.headerCodec = new MqttHeaderCodec(bridgeId);
         this.metrics = metrics;
         this.qos0MaxInFlight = qos0MaxInFlight;
@@ -189,7 +194,33 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 () -> send(pending, target, record, attempt + 1));
     }
 
+    /** A record that can never be written as it is: the mapping's failure strategy decides. */
     private void deadLetter(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers,
+            String reasonCode, String reason, Throwable failure) {
+        String mapping = target.route().name();
+        switch (failureStrategies.apply(mapping)) {
+            case IGNORE -> {
+                metrics.ignored(reasonCode);
+                LOG.debugf("Ignoring message from MQTT topic %s for mapping %s: %s", pending.message.topic(), mapping, reason);
+                pending.partDone();
+            }
+            case FAIL -> fail(mapping, reason);
+            case DEAD_LETTER -> writeDeadLetter(pending, target, key, headers, reasonCode, reason, failure);
+        }
+    }
+
+    /** {@code failure-strategy: fail}: stop taking messages; this one and all later ones stay with the broker. */
+    private void fail(String mapping, String reason) {
+        if (!failed) {
+            failed = true;
+            accepting = false;
+            LOG.errorf("Mapping %s (failure-strategy fail) could not write a message: %s. The MQTT → Kafka direction "
+                    + "stops taking messages; unacknowledged ones stay with the broker until the bridge is restarted",
+                    mapping, reason);
+        }
+    }
+
+    private void writeDeadLetter(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers,
             String reasonCode, String reason, Throwable failure) {
         ProducerRecord<byte[], byte[]> record = deadLetters.create(key, pending.message.payload(), headers,
                 pending.message.receivedAtMillis(), target.route().name(), target.kafkaTopic(), reasonCode, reason,
@@ -247,9 +278,9 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
     }
 
-    /** Whether the sender still runs (false after {@link #drain}). */
+    /** Whether the sender still runs: false after {@link #drain} or once a {@code fail} strategy stopped it. */
     public boolean isRunning() {
-        return !sender.isShutdown();
+        return !sender.isShutdown() && !failed;
     }
 
     /** Messages handed to Kafka and not yet acknowledged. */

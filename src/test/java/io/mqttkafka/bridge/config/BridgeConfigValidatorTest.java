@@ -683,4 +683,22 @@ class BridgeConfigValidatorTest {
         };
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
     }
+
+    @Test
+    void failureStrategiesAreParsedPerMappingAndUnknownOnesNamed() {
+        BridgeConfig config = reverseBase(props(M0 + "failure-strategy", "drop",
+                "bridge.kafka-to-mqtt[0].failure-strategy", "ignore"));
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+        assertThat(e.problems()).containsExactly(
+                M0 + "failure-strategy: must be dead-letter, ignore or fail, was 'drop'");
+
+        BridgeConfigValidator.Routes routes = BridgeConfigValidator.validate(reverseBase(props(
+                M0 + "failure-strategy", "fail", "bridge.kafka-to-mqtt[0].failure-strategy", "ignore")));
+        assertThat(routes.failureStrategy("m0")).isEqualTo(io.mqttkafka.bridge.failure.FailureStrategy.FAIL);
+        assertThat(routes.failureStrategy("k0")).isEqualTo(io.mqttkafka.bridge.failure.FailureStrategy.IGNORE);
+        assertThat(BridgeConfigValidator.validate(reverseBase(props())).failureStrategy("k0"))
+                .as("default").isEqualTo(io.mqttkafka.bridge.failure.FailureStrategy.DEAD_LETTER);
+    }
 }

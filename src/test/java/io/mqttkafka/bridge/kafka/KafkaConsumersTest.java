@@ -25,7 +25,9 @@ class KafkaConsumersTest {
                 entry("enable.auto.commit", "false"),
                 entry("group.id", "commands-group"),
                 entry("bootstrap.servers", BOOTSTRAP),
-                entry("client.id", "br-consumer-commands-group"));
+                entry("client.id", "br-consumer-commands-group"),
+                // Static membership keyed on the replica's stable client id.
+                entry("group.instance.id", "br"));
         // The assignment strategy is left to the Kafka client's default (not pinned by the bridge).
         assertThat(settings).doesNotContainKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
     }
@@ -99,7 +101,7 @@ class KafkaConsumersTest {
         Map<String, Object> settings = KafkaConsumers.settings("g", BOOTSTRAP, user, "br");
 
         assertThat(settings).containsOnlyKeys("auto.offset.reset", "isolation.level", "enable.auto.commit", "group.id",
-                "bootstrap.servers", "client.id", "fetch.min.bytes", "security.protocol");
+                "bootstrap.servers", "client.id", "group.instance.id", "fetch.min.bytes", "security.protocol");
         assertThat(settings).containsEntry("enable.auto.commit", "false");
     }
 

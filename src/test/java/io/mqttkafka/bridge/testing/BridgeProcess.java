@@ -28,6 +28,7 @@ public final class BridgeProcess implements AutoCloseable {
     private int subscribedBeforeStart;
     /** Where the current run's output starts in the (appended) log, so a restart waits for its own lines. */
     private int logLengthAtStart;
+    private String heap = "256m";
 
     private BridgeProcess(Path workDir, Map<String, String> overrides) {
         this.workDir = workDir;
@@ -56,11 +57,75 @@ public final class BridgeProcess implements AutoCloseable {
         return jar.toAbsolutePath();
     }
 
+    /** Sets the heap limit ({@code -Xmx}) for the next start; an OutOfMemoryError ends the process. */
+    public BridgeProcess heap(String maxHeap) {
+        this.heap = maxHeap;
+        return this;
+    }
+
+    /** Whether the process is running (false after an exit, e.g. on OutOfMemoryError). */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** The HTTP port of the current run (Quarkus logs it once listening). */
+    public int httpPort() {
+        awaitLog("Listening on: http://");
+        String log = log();
+        int at = log.indexOf("Listening on: http://", logLengthAtStart) + "Listening on: http://".length();
+        int colon = log.indexOf(':', at);
+        int end = colon + 1;
+        while (end < log.length() && Character.isDigit(log.charAt(end))) {
+            end++;
+        }
+        return Integer.parseInt(log.substring(colon + 1, end));
+    }
+
+    /**
+     * Sum of the Prometheus samples of {@code metric} (e.g. {@code bridge_messages_dropped_total}) whose
+     * labels contain {@code labelFilter} (empty for all), read from {@code /q/metrics}.
+     */
+    public double metric(String metric, String labelFilter) {
+        try {
+            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/metrics"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            double sum = 0;
+            for (String line : response.body().split("\n")) {
+                if (line.startsWith(metric) && (line.charAt(metric.length()) == '{' || line.charAt(metric.length()) == ' ')
+                        && line.contains(labelFilter)) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return sum;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** HTTP status of {@code /q/health/ready}: 200 when both brokers are reachable, 503 otherwise. */
+    public int readinessStatus() {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/health/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Starts the process; output goes to {@code bridge.log} in the working directory (appended). */
     public synchronized BridgeProcess start() {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
+        command.add("-Xmx" + heap);
+        command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("-Dquarkus.http.port=0");
         overrides.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");

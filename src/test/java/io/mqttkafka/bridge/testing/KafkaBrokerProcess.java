@@ -109,6 +109,33 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         terminate(false);
     }
 
+    /**
+     * SIGSTOP: the broker freezes with its connections open, so clients see it slow (requests time out)
+     * rather than gone. Only this test's own process, by PID.
+     */
+    public synchronized void pause() {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public synchronized void resume() {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGKILL: no shutdown hooks, no flush. */
     public synchronized void kill() {
         terminate(true);
