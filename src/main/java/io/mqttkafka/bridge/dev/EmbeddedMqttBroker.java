@@ -97,6 +97,18 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Messages the broker dropped since it (last) started (HiveMQ's {@code com.hivemq.messages.dropped.count}:
+     * QoS 0 messages to slow clients, full queues), so tests can account for losses outside the bridge.
+     */
+    public synchronized long droppedMessages() {
+        if (hivemq == null) {
+            return 0;
+        }
+        com.codahale.metrics.Counter dropped = hivemq.getMetricRegistry().getCounters().get("com.hivemq.messages.dropped.count");
+        return dropped == null ? 0 : dropped.getCount();
+    }
+
     public int port() {
         return port;
     }
