@@ -102,11 +102,6 @@ public final class BridgeRuntime implements AutoCloseable {
         return mqtt.isConnected() && mqtt.isSubscribed();
     }
 
-    /** Readiness of the MQTT side: connected, and the broker accepted every subscription. */
-    public boolean isMqttReady() {
-        return isReady();
-    }
-
     /** Readiness of the Kafka side: the last probe (every 5 s) reached a broker. */
     public boolean isKafkaReachable() {
         return topicPresence.isClusterReachable();

@@ -32,17 +32,7 @@ class BridgeProcessIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     private static String config(String clientId, String root, String qos1Topic, String qos2Topic) {
-        return """
-                bridge:
-                  id: process-bridge
-                  mqtt:
-                    host: 127.0.0.1
-                    port: %d
-                    client-id: %s
-                    reconnect-initial-delay: 100ms
-                    reconnect-max-delay: 1s
-                  kafka:
-                    bootstrap-servers: %s
+        return BridgeProcess.connectionYaml("process-bridge", clientId, SharedBrokers.kafka().bootstrapServers()) + """
                   mqtt-to-kafka:
                     - name: at-least-once
                       filter: %s/q1/+
@@ -52,8 +42,7 @@ class BridgeProcessIT {
                       filter: %s/q2/+
                       qos: 2
                       kafka-topic: %s
-                """.formatted(SharedBrokers.mqtt().port(), clientId, SharedBrokers.kafka().bootstrapServers(),
-                root, qos1Topic, root, qos2Topic);
+                """.formatted(root, qos1Topic, root, qos2Topic);
     }
 
     @ParameterizedTest(name = "killed={0}")

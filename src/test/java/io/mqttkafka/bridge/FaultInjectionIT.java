@@ -262,26 +262,15 @@ class FaultInjectionIT {
                         """.formatted(qos, sourceTopic(qos), root));
             }
             mappings.append(extraMappings.formatted(root, root + ".big"));
-            String yaml = """
-                    bridge:
-                      id: %s
-                      dead-letter-topic: %s
-                      mqtt:
-                        host: 127.0.0.1
-                        port: %d
-                        client-id: %s
-                        reconnect-initial-delay: 100ms
-                        reconnect-max-delay: 1s
-                      kafka:
-                        bootstrap-servers: %s
+            String yaml = BridgeProcess.connectionYaml(bridgeId, clientId, kafka.bootstrapServers()) + """
                         properties:
                           max.block.ms: 2000
+                      dead-letter-topic: %s
                       mqtt-to-kafka:
                     %s
                       kafka-to-mqtt:
                     %s
-                    """.formatted(bridgeId, deadLetterTopic, SharedBrokers.mqtt().port(), clientId,
-                    kafka.bootstrapServers(), mappings, reverse);
+                    """.formatted(deadLetterTopic, mappings, reverse);
             this.brokerDropsAtStart = SharedBrokers.mqtt().droppedMessages();
             this.subscriber = MqttTestSubscriber.subscribePersistent(SharedBrokers.mqtt().port(), 2, root + "/out/#");
             this.producer = new KafkaTestProducer(kafka.bootstrapServers());

@@ -44,24 +44,13 @@ class KafkaToMqttProcessIT {
         String bootstrap = SharedBrokers.kafka().bootstrapServers();
         KafkaTestProducer.createTopic(bootstrap, topic, 3);
         String bridgeId = SharedBrokers.unique("k2m-bridge");
-        String yaml = """
-                bridge:
-                  id: %s
-                  mqtt:
-                    host: 127.0.0.1
-                    port: %d
-                    client-id: %s
-                    reconnect-initial-delay: 100ms
-                    reconnect-max-delay: 1s
-                  kafka:
-                    bootstrap-servers: %s
+        String yaml = BridgeProcess.connectionYaml(bridgeId, SharedBrokers.unique("k2m-client"), bootstrap) + """
                   kafka-to-mqtt:
                     - name: commands
                       kafka-topic: %s
                       mqtt-topic: %s/{key}
                       qos: 1
-                """.formatted(bridgeId, SharedBrokers.mqtt().port(),
-                SharedBrokers.unique("k2m-client"), bootstrap, topic, root);
+                """.formatted(topic, root);
 
         try (MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(SharedBrokers.mqtt().port(), 5, 1, root + "/#");
                 BridgeProcess bridge = BridgeProcess.prepare(yaml, Map.of()).start();

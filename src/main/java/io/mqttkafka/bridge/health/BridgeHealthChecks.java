@@ -25,7 +25,7 @@ public class BridgeHealthChecks {
 
     @Readiness
     HealthCheck mqtt() {
-        return () -> check("mqtt", BridgeRuntime::isMqttReady, "connected and subscribed", "not connected or not subscribed");
+        return () -> check("mqtt", BridgeRuntime::isReady, "connected and subscribed", "not connected or not subscribed");
     }
 
     @Readiness

@@ -16,12 +16,12 @@ public final class BridgeMetrics {
 
     private final MeterRegistry registry;
     private final Counter[] receivedByQos = new Counter[3];
-    private final Map<String, Counter> writtenByMapping = new ConcurrentHashMap<>();
-    private final Map<String, Counter> droppedByReason = new ConcurrentHashMap<>();
-    private final Map<String, Counter> deadLetteredByReason = new ConcurrentHashMap<>();
-    private final Map<String, Counter> publishedByMapping = new ConcurrentHashMap<>();
-    private final Map<String, Counter> skippedByReason = new ConcurrentHashMap<>();
-    private final Map<String, Counter> ignoredByReason = new ConcurrentHashMap<>();
+    private final TaggedCounters writtenByMapping;
+    private final TaggedCounters droppedByReason;
+    private final TaggedCounters deadLetteredByReason;
+    private final TaggedCounters publishedByMapping;
+    private final TaggedCounters skippedByReason;
+    private final TaggedCounters ignoredByReason;
     private final Counter consumed;
     private final Counter publishRetries;
     private final Counter headersSkipped;
@@ -36,21 +36,30 @@ public final class BridgeMetrics {
                     .description("MQTT messages received by the MQTT → Kafka direction")
                     .tag("qos", Integer.toString(qos)).register(registry);
         }
-        consumed = Counter.builder("bridge.kafka.records.consumed")
-                .description("Kafka records polled by the Kafka → MQTT direction").register(registry);
-        publishRetries = Counter.builder("bridge.mqtt.publish.retries")
-                .description("MQTT publishes retried after a transient failure").register(registry);
-        headersSkipped = Counter.builder("bridge.kafka.headers.skipped")
-                .description("Kafka headers left out of an MQTT 5 publish because MQTT cannot carry their value")
-                .register(registry);
-        loopSuppressed = Counter.builder("bridge.messages.loop.suppressed")
-                .description("Messages not bridged because they carry this bridge's own origin")
-                .register(registry);
-        unrouted = Counter.builder("bridge.mqtt.messages.unrouted")
-                .description("MQTT messages that matched no mapping (e.g. a stale subscription of the session)")
-                .register(registry);
-        retries = Counter.builder("bridge.kafka.send.retries")
-                .description("Kafka sends retried after a transient failure").register(registry);
+        writtenByMapping = new TaggedCounters("bridge.kafka.records.written", "Records Kafka acknowledged, per mapping",
+                "mapping");
+        droppedByReason = new TaggedCounters("bridge.messages.dropped", "QoS 0 messages dropped, by reason", "reason");
+        deadLetteredByReason = new TaggedCounters("bridge.messages.dead.lettered",
+                "Records written to the dead-letter topic, by reason", "reason");
+        publishedByMapping = new TaggedCounters("bridge.mqtt.messages.published",
+                "MQTT publishes the broker acknowledged, per mapping", "mapping");
+        skippedByReason = new TaggedCounters("bridge.kafka.records.skipped",
+                "Kafka records not published to MQTT on purpose, by reason", "reason");
+        ignoredByReason = new TaggedCounters("bridge.messages.ignored",
+                "Unwritable messages let go by failure-strategy ignore, by reason", "reason");
+        consumed = counter("bridge.kafka.records.consumed", "Kafka records polled by the Kafka → MQTT direction");
+        publishRetries = counter("bridge.mqtt.publish.retries", "MQTT publishes retried after a transient failure");
+        headersSkipped = counter("bridge.kafka.headers.skipped",
+                "Kafka headers left out of an MQTT 5 publish because MQTT cannot carry their value");
+        loopSuppressed = counter("bridge.messages.loop.suppressed",
+                "Messages not bridged because they carry this bridge's own origin");
+        unrouted = counter("bridge.mqtt.messages.unrouted",
+                "MQTT messages that matched no mapping (e.g. a stale subscription of the session)");
+        retries = counter("bridge.kafka.send.retries", "Kafka sends retried after a transient failure");
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
     }
 
     public void received(int qos) {
@@ -58,23 +67,17 @@ public final class BridgeMetrics {
     }
 
     public void written(String mapping) {
-        writtenByMapping.computeIfAbsent(mapping, name -> Counter.builder("bridge.kafka.records.written")
-                .description("Records Kafka acknowledged, per mapping").tag("mapping", name).register(registry))
-                .increment();
+        writtenByMapping.increment(mapping);
     }
 
     /** A QoS 0 message given up; {@code reason} is a short stable word (e.g. {@code overload}). */
     public void dropped(String reason) {
-        droppedByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.messages.dropped")
-                .description("QoS 0 messages dropped, by reason").tag("reason", r).register(registry))
-                .increment();
+        droppedByReason.increment(reason);
     }
 
     /** A record written to the dead-letter topic; {@code reason} is a short stable word. */
     public void deadLettered(String reason) {
-        deadLetteredByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.messages.dead.lettered")
-                .description("Records written to the dead-letter topic, by reason").tag("reason", r).register(registry))
-                .increment();
+        deadLetteredByReason.increment(reason);
     }
 
     public void consumed() {
@@ -82,28 +85,17 @@ public final class BridgeMetrics {
     }
 
     public void published(String mapping) {
-        publishedByMapping.computeIfAbsent(mapping, name -> Counter.builder("bridge.mqtt.messages.published")
-                .description("MQTT publishes the broker acknowledged, per mapping").tag("mapping", name)
-                .register(registry)).increment();
+        publishedByMapping.increment(mapping);
     }
 
     /** A Kafka record deliberately not published; {@code reason} is a short stable word. */
     public void skipped(String reason) {
-        skippedByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.kafka.records.skipped")
-                .description("Kafka records not published to MQTT on purpose, by reason").tag("reason", r)
-                .register(registry)).increment();
+        skippedByReason.increment(reason);
     }
 
     /** A message a mapping with {@code failure-strategy: ignore} could not write and let go. */
     public void ignored(String reason) {
-        ignoredByReason.computeIfAbsent(reason, r -> Counter.builder("bridge.messages.ignored")
-                .description("Unwritable messages let go by failure-strategy ignore, by reason").tag("reason", r)
-                .register(registry)).increment();
-    }
-
-    public double ignoredCount(String reason) {
-        Counter counter = ignoredByReason.get(reason);
-        return counter == null ? 0 : counter.count();
+        ignoredByReason.increment(reason);
     }
 
     public void publishRetried() {
@@ -136,37 +128,61 @@ public final class BridgeMetrics {
         Gauge.builder(name, value).description(description).tag(tag, tagValue).register(registry);
     }
 
-    public double loopSuppressedCount() {
-        return loopSuppressed.count();
-    }
+    // Totals, for tests and status output (0 when never counted).
 
     public double receivedCount(int qos) {
         return receivedByQos[qos].count();
     }
 
+    public double loopSuppressedCount() {
+        return loopSuppressed.count();
+    }
+
     public double writtenCount(String mapping) {
-        Counter counter = writtenByMapping.get(mapping);
-        return counter == null ? 0 : counter.count();
+        return writtenByMapping.count(mapping);
     }
 
     public double publishedCount(String mapping) {
-        Counter counter = publishedByMapping.get(mapping);
-        return counter == null ? 0 : counter.count();
+        return publishedByMapping.count(mapping);
     }
 
     public double skippedCount(String reason) {
-        Counter counter = skippedByReason.get(reason);
-        return counter == null ? 0 : counter.count();
+        return skippedByReason.count(reason);
     }
 
-    /** Total dropped for a reason (0 if never); for tests and status output. */
+    public double ignoredCount(String reason) {
+        return ignoredByReason.count(reason);
+    }
+
     public double droppedCount(String reason) {
-        Counter counter = droppedByReason.get(reason);
-        return counter == null ? 0 : counter.count();
+        return droppedByReason.count(reason);
     }
 
     public double deadLetteredCount(String reason) {
-        Counter counter = deadLetteredByReason.get(reason);
-        return counter == null ? 0 : counter.count();
+        return deadLetteredByReason.count(reason);
+    }
+
+    /** One counter per value of a tag (mapping name, reason word), registered on first use. */
+    private final class TaggedCounters {
+        private final String name;
+        private final String description;
+        private final String tag;
+        private final Map<String, Counter> byValue = new ConcurrentHashMap<>();
+
+        TaggedCounters(String name, String description, String tag) {
+            this.name = name;
+            this.description = description;
+            this.tag = tag;
+        }
+
+        void increment(String value) {
+            byValue.computeIfAbsent(value, v -> Counter.builder(name).description(description).tag(tag, v)
+                    .register(registry)).increment();
+        }
+
+        double count(String value) {
+            Counter counter = byValue.get(value);
+            return counter == null ? 0 : counter.count();
+        }
     }
 }

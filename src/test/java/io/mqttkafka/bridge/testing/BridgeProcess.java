@@ -48,6 +48,26 @@ public final class BridgeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The start of an {@code application.yaml} for a test bridge: its id, the shared MQTT broker with fast
+     * reconnects, and Kafka. It ends inside {@code bridge.kafka}, so callers may add Kafka properties
+     * (indented by four spaces) before the mappings (indented by two).
+     */
+    public static String connectionYaml(String bridgeId, String clientId, String kafkaBootstrapServers) {
+        return """
+                bridge:
+                  id: %s
+                  mqtt:
+                    host: 127.0.0.1
+                    port: %d
+                    client-id: %s
+                    reconnect-initial-delay: 100ms
+                    reconnect-max-delay: 1s
+                  kafka:
+                    bootstrap-servers: %s
+                """.formatted(bridgeId, SharedBrokers.mqtt().port(), clientId, kafkaBootstrapServers);
+    }
+
     public static Path applicationJar() {
         Path jar = Path.of(System.getProperty("bridge.app.jar", "target/quarkus-app/quarkus-run.jar"));
         if (!Files.isRegularFile(jar)) {
