@@ -58,7 +58,8 @@ public final class BridgeRuntime implements AutoCloseable {
         this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
         this.metrics = new BridgeMetrics(registry);
         BridgeConfig.Kafka kafka = config.kafka();
-        this.producers = new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId);
+        this.producers = new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId,
+                kafka.deliveryTimeout());
         this.topicPresence = new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId,
                 Duration.ofSeconds(5), Duration.ofSeconds(30));
         DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());

@@ -148,6 +148,21 @@ public interface BridgeConfig {
         @WithDefault("10000")
         int qos0MaxInFlight();
 
+        /**
+         * How long the producer keeps retrying a QoS 1/2 record (with backoff) while Kafka answers with an
+         * error for it, e.g. its partition has fewer in-sync replicas than {@code min.insync.replicas} or no
+         * leader. Then the bridge asks the cluster: if that partition still cannot take writes, the record
+         * goes to its mapping's failure strategy (dead-letter by default), so it holds back the
+         * acknowledgements of the messages behind it for at most this long. If the partition is healthy, or
+         * Kafka cannot be reached at all, the failure is an outage, not a property of the record: the message
+         * stays unacknowledged and is retried until Kafka is back, however long that takes. Must be at least
+         * {@code linger.ms} + {@code request.timeout.ms} (Kafka's rule for {@code delivery.timeout.ms}, which
+         * this sets for the QoS 1/2 producer).
+         */
+        @WithName("delivery-timeout")
+        @WithDefault("2M")
+        Duration deliveryTimeout();
+
         /** Flow control of the Kafka → MQTT direction's consumers. */
         Consumer consumer();
     }

@@ -1,5 +1,6 @@
 package io.mqttkafka.bridge.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.mqttkafka.bridge.failure.FailureStrategy;
+import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.mapping.KafkaRecordFields;
 import io.mqttkafka.bridge.mapping.KafkaToMqttRoute;
 import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
@@ -31,17 +33,19 @@ public final class BridgeConfigValidator {
      * Producer settings the delivery policy depends on. A user value would silently weaken a guarantee
      * (or break the record format), so it is rejected rather than overridden.
      */
-    static final Map<String, String> POLICY_OWNED_KAFKA_PROPERTIES = Map.of(
-            "acks", "set per QoS by the delivery policy (QoS 1/2 need acks=all)",
-            "enable.idempotence", "set per QoS by the delivery policy (QoS 1/2 need idempotence)",
-            "key.serializer", "the bridge writes raw bytes",
-            "value.serializer", "the bridge writes raw bytes",
-            "key.deserializer", "the bridge reads raw bytes",
-            "value.deserializer", "the bridge reads raw bytes",
-            "transactional.id", "transactions are managed by the bridge",
-            "enable.auto.commit", "offsets are committed by the bridge, only after MQTT acknowledged the records",
-            "group.id", "set per mapping with bridge.kafka-to-mqtt[n].group-id",
-            "bootstrap.servers", "use bridge.kafka.bootstrap-servers");
+    static final Map<String, String> POLICY_OWNED_KAFKA_PROPERTIES = Map.ofEntries(
+            Map.entry("acks", "set per QoS by the delivery policy (QoS 1/2 need acks=all)"),
+            Map.entry("enable.idempotence", "set per QoS by the delivery policy (QoS 1/2 need idempotence)"),
+            Map.entry("key.serializer", "the bridge writes raw bytes"),
+            Map.entry("value.serializer", "the bridge writes raw bytes"),
+            Map.entry("key.deserializer", "the bridge reads raw bytes"),
+            Map.entry("value.deserializer", "the bridge reads raw bytes"),
+            Map.entry("transactional.id", "transactions are managed by the bridge"),
+            Map.entry("enable.auto.commit", "offsets are committed by the bridge, only after MQTT acknowledged the records"),
+            Map.entry("group.id", "set per mapping with bridge.kafka-to-mqtt[n].group-id"),
+            Map.entry("bootstrap.servers", "use bridge.kafka.bootstrap-servers"),
+            Map.entry("delivery.timeout.ms",
+                    "use bridge.kafka.delivery-timeout (it decides when a refused record goes to the failure strategy)"));
 
     private static final Set<Integer> PROTOCOL_VERSIONS = Set.of(3, 5);
 
@@ -140,6 +144,7 @@ public final class BridgeConfigValidator {
                 problems.add("bridge.kafka.properties." + key + ": not configurable here: " + reason);
             }
         }
+        checkDeliveryTimeout(problems, kafka);
         if (kafka.qos0MaxInFlight() < 1) {
             problems.add("bridge.kafka.qos0-max-in-flight: must be at least 1, was " + kafka.qos0MaxInFlight());
         }
@@ -157,6 +162,30 @@ public final class BridgeConfigValidator {
         }
         if (consumer.revokeTimeout().isNegative()) {
             problems.add("bridge.kafka.consumer.revoke-timeout: must not be negative, was " + consumer.revokeTimeout());
+        }
+    }
+
+    /** Kafka refuses a producer whose delivery timeout is shorter than one linger plus one request. */
+    private static void checkDeliveryTimeout(List<String> problems, BridgeConfig.Kafka kafka) {
+        Duration timeout = kafka.deliveryTimeout();
+        if (timeout.toMillis() > Integer.MAX_VALUE) {
+            problems.add("bridge.kafka.delivery-timeout: must be at most " + Integer.MAX_VALUE + " ms, was " + timeout);
+            return;
+        }
+        long linger = numericProperty(kafka, "linger.ms", ProducerProfile.RELIABLE.defaults().get("linger.ms"));
+        long request = numericProperty(kafka, "request.timeout.ms", "30000");
+        if (linger >= 0 && request >= 0 && timeout.toMillis() < linger + request) {
+            problems.add("bridge.kafka.delivery-timeout: must be at least linger.ms + request.timeout.ms ("
+                    + (linger + request) + " ms), was " + timeout);
+        }
+    }
+
+    /** A numeric Kafka property as the user set it, or the default; -1 if unparsable (Kafka reports that). */
+    private static long numericProperty(BridgeConfig.Kafka kafka, String key, String defaultValue) {
+        try {
+            return Long.parseLong(kafka.properties().getOrDefault(key, defaultValue).trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

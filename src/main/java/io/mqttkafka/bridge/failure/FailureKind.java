@@ -1,7 +1,10 @@
 package io.mqttkafka.bridge.failure;
 
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -25,7 +28,8 @@ public enum FailureKind {
     public static FailureKind classify(Throwable failure) {
         if (failure instanceof RecordTooLargeException || failure instanceof RecordBatchTooLargeException
                 || failure instanceof InvalidTopicException || failure instanceof CorruptRecordException
-                || failure instanceof AuthorizationException && !(failure instanceof org.apache.kafka.common.errors.ClusterAuthorizationException)) {
+                || failure instanceof InvalidRecordException || failure instanceof InvalidTimestampException
+                || failure instanceof AuthorizationException && !(failure instanceof ClusterAuthorizationException)) {
             return POISON;
         }
         if (failure instanceof UnknownTopicOrPartitionException
@@ -99,8 +103,11 @@ public enum FailureKind {
         if (failure instanceof AuthorizationException) {
             return "not-authorized";
         }
-        if (failure instanceof CorruptRecordException) {
+        if (failure instanceof CorruptRecordException || failure instanceof InvalidRecordException) {
             return "invalid-record";
+        }
+        if (failure instanceof InvalidTimestampException) {
+            return "invalid-timestamp";
         }
         return "write-failed";
     }

@@ -15,9 +15,15 @@ public final class KafkaProducers implements AutoCloseable {
 
     private final Map<ProducerProfile, Producer<byte[], byte[]>> producers = new EnumMap<>(ProducerProfile.class);
 
-    public KafkaProducers(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix) {
+    /**
+     * @param deliveryTimeout {@code delivery.timeout.ms} of the QoS 1/2 producer
+     *        ({@code bridge.kafka.delivery-timeout}); the QoS 0 producer keeps its own short one
+     */
+    public KafkaProducers(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
+            Duration deliveryTimeout) {
         for (ProducerProfile profile : ProducerProfile.values()) {
-            producers.put(profile, new KafkaProducer<>(settings(profile, bootstrapServers, userProperties, clientIdPrefix),
+            producers.put(profile, new KafkaProducer<>(
+                    settings(profile, bootstrapServers, userProperties, clientIdPrefix, deliveryTimeout),
                     new ByteArraySerializer(), new ByteArraySerializer()));
         }
     }
@@ -28,11 +34,14 @@ public final class KafkaProducers implements AutoCloseable {
      * the user).
      */
     static Map<String, Object> settings(ProducerProfile profile, String bootstrapServers,
-            Map<String, String> userProperties, String clientIdPrefix) {
+            Map<String, String> userProperties, String clientIdPrefix, Duration deliveryTimeout) {
         Map<String, Object> settings = new HashMap<>(profile.defaults());
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-" + profile.name().toLowerCase(java.util.Locale.ROOT));
         settings.putAll(userProperties);
         settings.putAll(profile.policySettings());
+        if (profile == ProducerProfile.RELIABLE) {
+            settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(deliveryTimeout.toMillis()));
+        }
         settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return settings;
     }

@@ -24,9 +24,10 @@ public enum ProducerProfile {
                     "delivery.timeout.ms", "10000")),
 
     /**
-     * QoS 1 and 2: acks=all and idempotence (no duplicates or reordering from producer retries), and the
-     * producer retries transient failures for as long as it takes: a QoS 1/2 message is only acknowledged
-     * to MQTT after Kafka has it, so giving up would only turn into a redelivery later.
+     * QoS 1 and 2: acks=all and idempotence (no duplicates or reordering from producer retries). The
+     * producer retries failures with backoff until {@code delivery.timeout.ms}, which comes from
+     * {@code bridge.kafka.delivery-timeout} (see {@link KafkaProducers}); after that the pipeline decides
+     * between the failure strategy (the record's partition refuses writes) and retrying (an outage).
      */
     RELIABLE(Map.of(
             "acks", "all",
@@ -36,7 +37,6 @@ public enum ProducerProfile {
                     "batch.size", "65536",
                     "max.in.flight.requests.per.connection", "5",
                     "retries", Integer.toString(Integer.MAX_VALUE),
-                    "delivery.timeout.ms", Integer.toString(Integer.MAX_VALUE),
                     // Bounds how long a send blocks on metadata for a topic Kafka does not know; then the
                     // bridge checks whether the topic is missing (dead-letter) or Kafka is down (retry).
                     "max.block.ms", "10000"));

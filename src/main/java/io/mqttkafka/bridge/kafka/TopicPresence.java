@@ -3,6 +3,7 @@ package io.mqttkafka.bridge.kafka;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -11,7 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -20,6 +26,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * auto-creation off) is a property of the message and goes to the dead-letter topic; an unreachable
  * cluster is transient and the message must wait. Missing topics are remembered for a while so that
  * later messages for them do not each block the sender for {@code max.block.ms}.
+ *
+ * <p>For a record the producer gave up on, it tells a partition that refuses writes (a property of the
+ * record's destination: the failure strategy takes it) from an outage (retry) the same way: by asking.
  *
  * <p>It also probes the cluster every few seconds ({@link #isClusterReachable()}), for readiness: the
  * producers and consumers retry quietly while Kafka is away, so their state says little on its own.
@@ -99,6 +108,47 @@ public final class TopicPresence implements AutoCloseable {
                     result.complete(missing);
                 });
         return result;
+    }
+
+    /**
+     * Asks the cluster whether a partition can take {@code acks=all} writes right now. Completes with the
+     * reason it cannot (no leader, or fewer in-sync replicas than {@code min.insync.replicas} requires),
+     * or empty when it can, or when the cluster did not answer: without an answer the failure is treated
+     * as an outage, never as a property of the record.
+     */
+    public CompletableFuture<Optional<String>> unwritableReason(String topic, int partition) {
+        ConfigResource topicConfig = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        var description = admin.describeTopics(List.of(topic),
+                new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis())).topicNameValues().get(topic);
+        var config = admin.describeConfigs(List.of(topicConfig),
+                new DescribeConfigsOptions().timeoutMs((int) checkTimeout.toMillis())).values().get(topicConfig);
+        return description.toCompletionStage().thenCombine(config.toCompletionStage(), (topicDescription, topicConfigs) -> {
+            TopicPartitionInfo info = topicDescription.partitions().stream()
+                    .filter(candidate -> candidate.partition() == partition)
+                    .findFirst().orElse(null);
+            if (info == null) {
+                return Optional.<String>empty();
+            }
+            ConfigEntry minIsrEntry = topicConfigs.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            int minIsr = minIsrEntry == null || minIsrEntry.value() == null ? 1 : Integer.parseInt(minIsrEntry.value());
+            return unwritableReason(topic, info, minIsr);
+        }).exceptionally(noAnswer -> Optional.empty()).toCompletableFuture();
+    }
+
+    /**
+     * Kafka caps {@code min.insync.replicas} at the replication factor, so a partition with one replica is
+     * writable whenever it has a leader.
+     */
+    static Optional<String> unwritableReason(String topic, TopicPartitionInfo info, int minInSyncReplicas) {
+        if (info.leader() == null || info.leader().isEmpty()) {
+            return Optional.of("partition " + info.partition() + " of topic '" + topic + "' has no leader");
+        }
+        int required = Math.min(minInSyncReplicas, info.replicas().size());
+        if (info.isr().size() < required) {
+            return Optional.of("partition " + info.partition() + " of topic '" + topic + "' has " + info.isr().size()
+                    + " in-sync replica(s), fewer than min.insync.replicas=" + minInSyncReplicas + " requires");
+        }
+        return Optional.empty();
     }
 
     /** Admin logs a warning for every producer-only key; keep the shared properties quiet. */

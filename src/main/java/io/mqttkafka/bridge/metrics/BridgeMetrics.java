@@ -162,6 +162,10 @@ public final class BridgeMetrics {
         return deadLetteredByReason.count(reason);
     }
 
+    public double retriedCount() {
+        return retries.count();
+    }
+
     /** One counter per value of a tag (mapping name, reason word), registered on first use. */
     private final class TaggedCounters {
         private final String name;

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
@@ -154,16 +155,17 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                     metrics.written(target.route().name());
                     pending.partDone();
                 } else {
-                    onFailure(pending, target, record, attempt, failure);
+                    onFailure(pending, target, record, attempt, failure, metadata == null ? -1 : metadata.partition());
                 }
             });
         } catch (RuntimeException failure) {
-            onFailure(pending, target, record, attempt, failure);
+            onFailure(pending, target, record, attempt, failure, -1);
         }
     }
 
+    /** @param partition the partition the producer chose for the record, or -1 if it never got one */
     private void onFailure(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record,
-            int attempt, Throwable failure) {
+            int attempt, Throwable failure, int partition) {
         if (!accepting && failure instanceof IllegalStateException) {
             return; // producer closed during shutdown; the message stays unacknowledged
         }
@@ -178,8 +180,29 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                     retryOrDrop(pending, target, record, attempt, failure);
                 }
             });
-            case TRANSIENT -> retryOrDrop(pending, target, record, attempt, failure);
+            case TRANSIENT -> {
+                if (gaveUpOnPartition(pending, failure, partition)) {
+                    // The producer retried for the whole delivery timeout. Only the cluster can tell whether
+                    // this partition refuses writes (a property of the destination: failure strategy) or the
+                    // cluster is down or overloaded (an outage: retry without bound).
+                    topicPresence.unwritableReason(record.topic(), partition).thenAccept(unwritable -> {
+                        if (unwritable.isPresent()) {
+                            deadLetter(pending, target, record.key(), headersOf(record), "partition-unwritable",
+                                    unwritable.get(), failure);
+                        } else {
+                            retryOrDrop(pending, target, record, attempt, failure);
+                        }
+                    });
+                } else {
+                    retryOrDrop(pending, target, record, attempt, failure);
+                }
+            }
         }
+    }
+
+    private boolean gaveUpOnPartition(PendingMessage pending, Throwable failure, int partition) {
+        return pending.policy.retriesTransientFailures() && partition >= 0 && failure instanceof RetriableException
+                && topicPresence.isClusterReachable();
     }
 
     private void retryOrDrop(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record,

@@ -8,6 +8,20 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -99,6 +113,42 @@ class FailureKindTest {
                 // ... but other wrappers are not: the cause of an arbitrary exception is not the failure.
                 Arguments.of(new RuntimeException(new IllegalArgumentException("bad")), FailureKind.TRANSIENT,
                         "publish-failed"));
+    }
+
+    static Stream<Arguments> kafkaWriteFailures() {
+        return Stream.of(
+                // Properties of the record: they would fail again, so the failure strategy takes them at once.
+                Arguments.of(new RecordTooLargeException("too large"), FailureKind.POISON, "record-too-large"),
+                Arguments.of(new RecordBatchTooLargeException("batch too large"), FailureKind.POISON, "record-too-large"),
+                Arguments.of(new InvalidTopicException("bad name"), FailureKind.POISON, "invalid-topic"),
+                Arguments.of(new TopicAuthorizationException("denied"), FailureKind.POISON, "not-authorized"),
+                Arguments.of(new CorruptRecordException("crc"), FailureKind.POISON, "invalid-record"),
+                Arguments.of(new InvalidRecordException("compacted topic needs a key"), FailureKind.POISON,
+                        "invalid-record"),
+                Arguments.of(new InvalidTimestampException("timestamp out of range"), FailureKind.POISON,
+                        "invalid-timestamp"),
+                // Missing topic or unreachable cluster look alike; TopicPresence asks before deciding.
+                Arguments.of(new UnknownTopicOrPartitionException("unknown"), FailureKind.POSSIBLY_MISSING_TOPIC,
+                        "write-failed"),
+                Arguments.of(new TimeoutException("Topic t not present in metadata after 10000 ms."),
+                        FailureKind.POSSIBLY_MISSING_TOPIC, "write-failed"),
+                // Cluster-wide or momentary: retried (after the delivery timeout, a refusing partition is
+                // recognised by asking the cluster, not by the exception).
+                Arguments.of(new ClusterAuthorizationException("cluster denied"), FailureKind.TRANSIENT, "not-authorized"),
+                Arguments.of(new SaslAuthenticationException("bad credentials"), FailureKind.TRANSIENT, "write-failed"),
+                Arguments.of(new NotEnoughReplicasException("isr 1 < 2"), FailureKind.TRANSIENT, "write-failed"),
+                Arguments.of(new TimeoutException("Expiring 3 record(s) for t-0:120000 ms has passed since batch creation"),
+                        FailureKind.TRANSIENT, "write-failed"),
+                Arguments.of(new NetworkException("disconnected"), FailureKind.TRANSIENT, "write-failed"),
+                Arguments.of(new OutOfOrderSequenceException("producer state"), FailureKind.TRANSIENT, "write-failed"),
+                Arguments.of(new IllegalStateException("closed"), FailureKind.TRANSIENT, "write-failed"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} -> {1} ({2})")
+    @MethodSource("kafkaWriteFailures")
+    void classifiesKafkaWriteFailures(Throwable failure, FailureKind kind, String reasonCode) {
+        assertThat(FailureKind.classify(failure)).isEqualTo(kind);
+        assertThat(FailureKind.reasonCode(failure)).isEqualTo(reasonCode);
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> {1} ({2})")

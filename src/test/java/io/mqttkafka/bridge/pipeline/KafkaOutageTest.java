@@ -28,7 +28,8 @@ import io.mqttkafka.bridge.testing.TestConfigs;
 /**
  * Acceptance 5: while Kafka is unreachable, QoS 1 messages are not acknowledged to MQTT: everything the
  * bridge received stays in flight (at most its receive maximum) and the broker keeps the rest; once Kafka is
- * back, every message arrives. Kafka runs as its own process so that it can really go away and come back.
+ * back, every message arrives, also when the outage outlasts {@code bridge.kafka.delivery-timeout}, and
+ * nothing is dead-lettered. Kafka runs as its own process so that it can really go away and come back.
  */
 class KafkaOutageTest {
 
@@ -52,6 +53,10 @@ class KafkaOutageTest {
         BridgeConfig config = TestConfigs.forSharedBrokers()
                 .set("bridge.kafka.bootstrap-servers", kafka.bootstrapServers())
                 .set("bridge.mqtt.receive-maximum", Integer.toString(RECEIVE_MAXIMUM))
+                // Shorter than the outage: the producer gives up on records during it, and the bridge must
+                // recognise the outage (no broker answers) and retry them, never dead-letter them.
+                .set("bridge.kafka.delivery-timeout", "5s")
+                .set("bridge.kafka.properties.request.timeout.ms", "3000")
                 .mapping("outage", root + "/+", 1, kafkaTopic, null)
                 .build();
         try (BridgeRuntime bridge = start(config);
@@ -73,6 +78,8 @@ class KafkaOutageTest {
                             && bridge.mqttToKafkaInFlight() == bridge.metrics().receivedCount(1) - before.size()
                             && bridge.mqttToKafkaInFlight() <= RECEIVE_MAXIMUM);
 
+            Awaitility.await("the producer gives up on records during the outage (delivery timeout)")
+                    .atMost(Duration.ofSeconds(60)).until(() -> bridge.metrics().retriedCount() > 0);
             kafka.startAgain();
 
             List<String> expected = new ArrayList<>(before);
@@ -85,6 +92,8 @@ class KafkaOutageTest {
             assertThat(copies.values()).as("idempotent producer: no duplicates from its retries").allMatch(c -> c == 1);
             Awaitility.await("everything acknowledged").atMost(Duration.ofSeconds(30))
                     .until(() -> bridge.mqttToKafkaInFlight() == 0);
+            assertThat(bridge.metrics().deadLetteredCount("partition-unwritable")).as("an outage is not a refusal")
+                    .isZero();
         }
     }
 
