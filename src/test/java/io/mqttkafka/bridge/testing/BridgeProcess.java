@@ -83,6 +83,11 @@ public final class BridgeProcess implements AutoCloseable {
         return this;
     }
 
+    /** The operating-system process id of the current run, e.g. to read its CPU time and memory from /proc. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Whether the process is running (false after an exit, e.g. on OutOfMemoryError). */
     public boolean isAlive() {
         return process != null && process.isAlive();

@@ -3,7 +3,7 @@ package io.mqttkafka.bridge.testing;
 import java.util.concurrent.TimeUnit;
 
 /** Ending the processes tests start (only those: never anything found by name). */
-final class Processes {
+public final class Processes {
 
     private Processes() {
     }
@@ -12,7 +12,7 @@ final class Processes {
      * SIGKILL ({@code forcibly}) or SIGTERM, then waits for the exit; a process that ignores SIGTERM for a
      * minute is killed.
      */
-    static void terminate(Process process, boolean forcibly) {
+    public static void terminate(Process process, boolean forcibly) {
         if (process == null) {
             return;
         }

@@ -1,0 +1,44 @@
+package io.mqttkafka.bridge.benchmark;
+
+/** One measured configuration, run once per repetition. Its name is what the tables show. */
+record BenchCase(Kind kind, int qos, int size) {
+
+    enum Kind {
+        /** Harness publisher → Mosquitto → bare subscriber: the MQTT limit, and the reference for Kafka → MQTT. */
+        DRAIN("drain"),
+        /** Kafka's own ProducerPerformance: the Kafka limit. */
+        KAFKA_LIMIT("kafka-limit"),
+        /** Harness publisher → Mosquitto → bridge → Kafka → harness consumer. */
+        BRIDGE_M2K("bridge-m2k"),
+        /** The same through the naive Quarkus peer (bench/naive-bridge). */
+        NAIVE_M2K("naive-m2k"),
+        /** Harness producer → Kafka → bridge → Mosquitto → harness subscriber. */
+        BRIDGE_K2M("bridge-k2m"),
+        /** Paced MQTT → Kafka through the bridge, for latency percentiles. */
+        LATENCY_M2K("latency-m2k"),
+        /** Paced Kafka → MQTT through the bridge, for latency percentiles. */
+        LATENCY_K2M("latency-k2m");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    String name() {
+        return kind == Kind.KAFKA_LIMIT ? kind.label + "-" + size : kind.label + "-q" + qos + "-" + size;
+    }
+
+    /**
+     * Whether missing messages are an expected outcome (reported as LOSS) rather than a failure: QoS 0 promises
+     * nothing, and the naive peer acknowledges MQTT before Kafka, so it is at-most-once at every QoS.
+     */
+    boolean atMostOnce() {
+        return kind != Kind.KAFKA_LIMIT && (qos == 0 || kind == Kind.NAIVE_M2K);
+    }
+
+    boolean paced() {
+        return kind == Kind.LATENCY_M2K || kind == Kind.LATENCY_K2M;
+    }
+}

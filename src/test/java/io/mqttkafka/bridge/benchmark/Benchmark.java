@@ -1,0 +1,227 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.kafka.common.utils.AppInfoParser;
+
+import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
+
+/**
+ * The benchmark (issue 5): how fast the bridge is compared with its limits (Mosquitto drain, Kafka's
+ * ProducerPerformance) and with a naive Quarkus pass-through. A main program, never a unit test; run it with
+ * {@code bin/benchmark}. Options are system properties:
+ * <ul>
+ * <li>{@code bench.n} messages per throughput case (default 200000), {@code bench.reps} repetitions (default 3);
+ * <li>{@code bench.quick=true}: N=30000, one repetition, 5 s latency runs;
+ * <li>{@code bench.cases}: comma-separated case-name prefixes to run (default all);
+ * <li>{@code bench.out}: output directory (default target/benchmark); {@code bench.window}: publisher window.
+ * </ul>
+ */
+public final class Benchmark {
+
+    private static final int PUBLISHER_WINDOW = 1_000;
+
+    private Benchmark() {
+    }
+
+    record Options(int messages, int reps, Duration pacedDuration, List<String> caseFilter, Path out, int window,
+            String command) {
+
+        static Options fromSystemProperties() {
+            boolean quick = "true".equalsIgnoreCase(property("bench.quick", "false"));
+            int messages = Integer.parseInt(property("bench.n", quick ? "30000" : "200000"));
+            int reps = Integer.parseInt(property("bench.reps", quick ? "1" : "3"));
+            Duration paced = Duration.ofSeconds(quick ? 5 : 20);
+            String cases = property("bench.cases", "");
+            List<String> filter = cases.isBlank() ? List.of() : Arrays.stream(cases.split(",")).map(String::trim).toList();
+            return new Options(messages, reps, paced, filter, Path.of(property("bench.out", "target/benchmark")),
+                    Integer.parseInt(property("bench.window", Integer.toString(PUBLISHER_WINDOW))),
+                    property("bench.command", "(started directly)"));
+        }
+
+        /** Maven passes unset options as empty strings; they mean "the default". */
+        private static String property(String key, String defaultValue) {
+            String value = System.getProperty(key);
+            return value == null || value.isBlank() ? defaultValue : value.trim();
+        }
+    }
+
+    /** Every case, in the order of the tables; a repetition runs them rotated. */
+    static List<BenchCase> allCases() {
+        List<BenchCase> cases = new ArrayList<>();
+        for (int size : BenchmarkRig.SIZES) {
+            for (int qos = 0; qos <= 2; qos++) {
+                cases.add(new BenchCase(Kind.DRAIN, qos, size));
+            }
+            cases.add(new BenchCase(Kind.KAFKA_LIMIT, 0, size));
+            for (int qos = 0; qos <= 2; qos++) {
+                cases.add(new BenchCase(Kind.BRIDGE_M2K, qos, size));
+            }
+            for (int qos : BenchmarkRig.NAIVE_QOS_LEVELS) {
+                cases.add(new BenchCase(Kind.NAIVE_M2K, qos, size));
+            }
+        }
+        cases.add(new BenchCase(Kind.BRIDGE_K2M, 0, 256));
+        cases.add(new BenchCase(Kind.BRIDGE_K2M, 1, 256));
+        cases.add(new BenchCase(Kind.LATENCY_M2K, 1, 256));
+        cases.add(new BenchCase(Kind.LATENCY_K2M, 1, 256));
+        return cases;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.fromSystemProperties();
+        List<BenchCase> cases = allCases().stream()
+                .filter(c -> options.caseFilter().isEmpty() || options.caseFilter().stream().anyMatch(c.name()::startsWith))
+                .toList();
+        if (cases.isEmpty()) {
+            throw new IllegalArgumentException("bench.cases=" + options.caseFilter() + " matches no case of "
+                    + allCases().stream().map(BenchCase::name).toList());
+        }
+        MosquittoProcess.executable();
+        Files.createDirectories(options.out());
+        String loadAtStart = loadAverage();
+        Instant started = Instant.now();
+        BenchmarkRig rig = new BenchmarkRig(Files.createTempDirectory("benchmark-"));
+        Thread stopOnExit = new Thread(rig::close, "benchmark-cleanup");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        List<CaseResult> results = new ArrayList<>();
+        try {
+            rig.startBrokers();
+            try (LoadPublisher publisher = new LoadPublisher(rig.mosquitto().port(), "bench-publisher", options.window(),
+                    CaseRunner.STALL)) {
+                rig.startBridge();
+                if (cases.stream().anyMatch(c -> c.kind() == Kind.NAIVE_M2K)) {
+                    // "Tuned": a buffer for every message of a case, so the overflow never fails the channel.
+                    rig.startNaivePeers(options.messages() + 10_000, publisher);
+                }
+                try (CaseRunner runner = new CaseRunner(rig, publisher)) {
+                    runner.recordIdleBaseline();
+                    warmUp(runner, cases, options);
+                    for (int rep = 1; rep <= options.reps(); rep++) {
+                        List<BenchCase> order = new ArrayList<>(cases);
+                        // Rotate so that no case always runs first or after the same neighbour.
+                        Collections.rotate(order, -(rep - 1) * Math.max(1, cases.size() / options.reps()));
+                        for (BenchCase benchCase : order) {
+                            CaseResult result = runner.run(benchCase, rep, options.messages(), options.pacedDuration());
+                            results.add(result);
+                            printProgress(result);
+                        }
+                    }
+                }
+            }
+        } finally {
+            rig.close();
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        }
+        writeReport(options, cases, results, loadAtStart, loadAverage(), Duration.between(started, Instant.now()));
+    }
+
+    /** One discarded pass at a fifth of N (JIT, connections, first fetches); ProducerPerformance is a fresh JVM anyway. */
+    private static void warmUp(CaseRunner runner, List<BenchCase> cases, Options options) {
+        int messages = Math.max(5_000, options.messages() / 5);
+        System.out.println("Warm-up (" + messages + " messages per case, discarded) ...");
+        for (BenchCase benchCase : cases) {
+            if (benchCase.kind() != Kind.KAFKA_LIMIT && !benchCase.paced()) {
+                CaseResult result = runner.run(benchCase, 0, messages, options.pacedDuration());
+                System.out.printf(Locale.ROOT, "  warm-up %-22s %s%n", benchCase.name(), result.status());
+            }
+        }
+    }
+
+    private static void printProgress(CaseResult result) {
+        System.out.printf(Locale.ROOT, "rep %d %-22s %9.0f msg/s  unique %d/%d  dup %d  drops %s  %s%n", result.rep(),
+                result.benchCase().name(), result.ratePerSecond(), result.unique(), result.expected(), result.duplicates(),
+                result.brokerDrops() == null ? "-" : result.brokerDrops(), result.status());
+    }
+
+    private static void writeReport(Options options, List<BenchCase> cases, List<CaseResult> results, String loadAtStart,
+            String loadAtEnd, Duration took) throws IOException {
+        Map<BenchCase, List<CaseResult>> byCase = new LinkedHashMap<>();
+        cases.forEach(c -> byCase.put(c, new ArrayList<>()));
+        results.forEach(result -> byCase.get(result.benchCase()).add(result));
+        List<ResultTable.CaseSummary> summaries = byCase.entrySet().stream()
+                .filter(entry -> !entry.getValue().isEmpty())
+                .map(entry -> ResultTable.summarise(entry.getKey(), entry.getValue())).toList();
+        String tables = ResultTable.markdown(summaries);
+        String report = "# Benchmark results\n\n" + machine(options, loadAtStart, loadAtEnd, took) + "\n" + tables + "\n"
+                + NOTES;
+        Files.writeString(options.out().resolve("results.md"), report);
+        Files.writeString(options.out().resolve("results.csv"), ResultTable.csv(results));
+        System.out.println();
+        System.out.println(tables);
+        System.out.println("Results: " + options.out().toAbsolutePath().resolve("results.md") + " and results.csv");
+    }
+
+    private static final String NOTES = """
+            Notes:
+            - Rate: unique arrivals / (last arrival − first send), median over the repetitions that did not fail.
+              kafka-limit: ProducerPerformance's own records/s (acks=all, idempotent).
+            - CPU s / 100k and peak RSS (VmHWM, reset at the start of each case) are of the process under test: the
+              bridge JVM (bridge-*, latency-*), the naive peer JVM (naive-*), Mosquitto (drain-*); not measured for
+              kafka-limit.
+            - Status: FAILED = a stall (no arrival for 15 s), an error, or missing messages where the case promises
+              delivery (QoS 1/2 through the bridge, the drain). LOSS = missing messages where nothing is promised:
+              QoS 0, and the naive peer at every QoS (it acknowledges MQTT before writing to Kafka).
+            - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case.
+            - Latency: paced 2,000 msg/s, QoS 1, 256 B; from the scheduled send time to the arrival (Kafka consumer
+              for latency-m2k, MQTT subscriber for latency-k2m).
+            - Bridge: java -Xmx256m, Kafka client properties at the bridge's defaults (QoS 0: acks=1; QoS 1/2: acks=all,
+              idempotent), receive-maximum 1000. Naive peer: -Ppin-netty-mqtt (netty-codec-mqtt 4.1.132.Final),
+              MQTT_BUFFER_SIZE = N + 10000, acks=all, idempotent, java -Xmx512m. No naive QoS 2 case: its MQTT
+              connector refuses QoS 2 on an incoming channel (SRMSG17001), so "bridge / naive peer" at QoS 2 is n/a.
+            - Mosquitto: max_inflight_messages 1000, not 0 (unlimited): with 0, Mosquitto 2.0.11 exceeded the
+              bridge's Receive Maximum (1000) and the bridge's MQTT client disconnected over and over.
+            """;
+
+    private static String machine(Options options, String loadAtStart, String loadAtEnd, Duration took) {
+        return """
+                | | |
+                |---|---|
+                | processors (nproc) | %d |
+                | CPU | %s |
+                | RAM | %s |
+                | JDK | %s %s |
+                | Mosquitto | %s |
+                | Kafka | %s (broker and clients) |
+                | load average at start / end | %s / %s |
+                | N per case, repetitions | %d, %d (latency runs %d s at %d msg/s) |
+                | publisher window | %d |
+                | took | %d min %d s |
+                | command | `%s` |
+                """.formatted(Runtime.getRuntime().availableProcessors(), procLine("/proc/cpuinfo", "model name"),
+                procLine("/proc/meminfo", "MemTotal"), System.getProperty("java.vm.vendor"),
+                System.getProperty("java.version"), MosquittoProcess.version(), AppInfoParser.getVersion(), loadAtStart,
+                loadAtEnd, options.messages(), options.reps(), options.pacedDuration().toSeconds(), CaseRunner.PACED_RATE,
+                options.window(), took.toMinutes(), took.toSecondsPart(), options.command());
+    }
+
+    private static String procLine(String file, String key) {
+        try {
+            return Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream().filter(line -> line.startsWith(key))
+                    .findFirst().map(line -> line.substring(line.indexOf(':') + 1).trim()).orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

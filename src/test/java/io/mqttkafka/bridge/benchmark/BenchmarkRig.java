@@ -1,0 +1,225 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.mqttkafka.bridge.testing.BridgeProcess;
+import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
+import io.mqttkafka.bridge.testing.KafkaTestProducer;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
+
+/**
+ * Everything the cases run against, started once per benchmark run: Mosquitto, a Kafka broker, the bridge and
+ * one naive peer per QoS, all as separate processes, with every topic created up front (auto-creation would add
+ * a delay and warnings to the first case). {@link #close()} stops all of them, and only them.
+ */
+final class BenchmarkRig implements AutoCloseable {
+
+    static final int[] SIZES = {256, 4096};
+    /** The smallrye-mqtt connector refuses QoS 2 on an incoming channel ("SRMSG17001: Invalid QoS value: 2"). */
+    static final int[] NAIVE_QOS_LEVELS = {0, 1};
+    static final String BRIDGE_ID = "bench-bridge";
+    static final String K2M_GROUP = "bench-k2m";
+    private static final int PARTITIONS = 3;
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Path workDir;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Map<Integer, NaivePeerProcess> naivePeers = new HashMap<>();
+    private MosquittoProcess mosquitto;
+    private KafkaBrokerProcess kafka;
+    private BridgeProcess bridge;
+
+    BenchmarkRig(Path workDir) {
+        this.workDir = workDir;
+    }
+
+    static String m2kMqttTopic(int qos, int size) {
+        return "bench/m2k/q" + qos + "/" + size;
+    }
+
+    static String m2kKafkaTopic(int qos, int size) {
+        return "bench-m2k-q" + qos + "-" + size;
+    }
+
+    static String naiveMqttTopic(int qos, int size) {
+        return "bench/naive/q" + qos + "/" + size;
+    }
+
+    static String naiveKafkaTopic(int qos) {
+        return "bench-naive-q" + qos;
+    }
+
+    static String drainTopic(int qos, int size) {
+        return "bench/drain/q" + qos + "/" + size;
+    }
+
+    static String k2mKafkaTopic(int qos) {
+        return "bench-k2m-q" + qos;
+    }
+
+    static String k2mMqttTopic(int qos) {
+        return "bench/k2m/q" + qos;
+    }
+
+    static String kafkaLimitTopic(int size) {
+        return "bench-kafka-limit-" + size;
+    }
+
+    /** Starts Mosquitto and Kafka and creates the topics. */
+    void startBrokers() {
+        System.out.println("Starting Mosquitto and Kafka ...");
+        mosquitto = track(MosquittoProcess.start());
+        mosquitto.followSysTopics();
+        kafka = track(KafkaBrokerProcess.start(Map.of()));
+        List<String> topics = new ArrayList<>(List.of("mqtt-kafka-bridge.dead-letter"));
+        for (int qos : NAIVE_QOS_LEVELS) {
+            topics.add(naiveKafkaTopic(qos));
+        }
+        for (int qos = 0; qos <= 2; qos++) {
+            for (int size : SIZES) {
+                topics.add(m2kKafkaTopic(qos, size));
+            }
+        }
+        for (int size : SIZES) {
+            topics.add(kafkaLimitTopic(size));
+        }
+        topics.add(k2mKafkaTopic(0));
+        topics.add(k2mKafkaTopic(1));
+        topics.forEach(topic -> KafkaTestProducer.createTopic(kafka.bootstrapServers(), topic, PARTITIONS));
+    }
+
+    /**
+     * Starts the bridge with one MQTT → Kafka mapping per QoS (the size is a named level, so one mapping serves
+     * both sizes) and one Kafka → MQTT mapping for QoS 0 and 1. Kafka client properties stay at the bridge's
+     * defaults, as a user would run it.
+     */
+    void startBridge() {
+        StringBuilder yaml = new StringBuilder("""
+                bridge:
+                  id: %s
+                  mqtt:
+                    host: 127.0.0.1
+                    port: %d
+                    client-id: %s
+                  kafka:
+                    bootstrap-servers: %s
+                  mqtt-to-kafka:
+                """.formatted(BRIDGE_ID, mosquitto.port(), BRIDGE_ID, kafka.bootstrapServers()));
+        for (int qos = 0; qos <= 2; qos++) {
+            yaml.append("""
+                        - name: m2k-q%d
+                          filter: bench/m2k/q%d/{size}
+                          qos: %d
+                          kafka-topic: bench-m2k-q%d-{size}
+                    """.formatted(qos, qos, qos, qos));
+        }
+        yaml.append("  kafka-to-mqtt:\n");
+        for (int qos = 0; qos <= 1; qos++) {
+            yaml.append("""
+                        - name: k2m-q%d
+                          kafka-topic: %s
+                          mqtt-topic: %s
+                          qos: %d
+                          group-id: %s
+                    """.formatted(qos, k2mKafkaTopic(qos), k2mMqttTopic(qos), qos, K2M_GROUP));
+        }
+        System.out.println("Starting the bridge ...");
+        bridge = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap("256m"));
+        bridge.start();
+        bridge.awaitSubscribed(3);
+        bridge.awaitLog("Kafka → MQTT consumer of group " + K2M_GROUP + " assigned");
+    }
+
+    /** Starts one naive peer per QoS and waits until a probe message goes through each. */
+    void startNaivePeers(int bufferSize, LoadPublisher probePublisher) throws InterruptedException {
+        for (int qos : NAIVE_QOS_LEVELS) {
+            System.out.println("Starting the naive peer for QoS " + qos + " ...");
+            NaivePeerProcess peer = track(NaivePeerProcess.start(mosquitto.port(), "bench/naive/q" + qos + "/+", qos,
+                    kafka.bootstrapServers(), naiveKafkaTopic(qos), bufferSize, workDir));
+            naivePeers.put(qos, peer);
+            awaitFlowing(peer, qos, probePublisher);
+        }
+    }
+
+    /** Restarts the naive peer of {@code qos} after it lost messages: its channel may have failed for good. */
+    void restartNaivePeer(int qos, LoadPublisher probePublisher) throws InterruptedException {
+        NaivePeerProcess peer = naivePeers.get(qos);
+        peer.close();
+        peer.start();
+        awaitFlowing(peer, qos, probePublisher);
+    }
+
+    /**
+     * Publishes single probe messages until one arrives in Kafka: the peer logs no "subscribed" line, and a
+     * message published before its subscription would be lost.
+     */
+    private void awaitFlowing(NaivePeerProcess peer, int qos, LoadPublisher publisher) throws InterruptedException {
+        String mqttTopic = naiveMqttTopic(qos, SIZES[0]);
+        String kafkaTopic = naiveKafkaTopic(qos);
+        long probeRunId = -System.nanoTime();
+        ArrivalCounter probe = new ArrivalCounter(probeRunId, 1, false);
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        try (KafkaArrivals arrivals = KafkaArrivals.fromEnd(kafka.bootstrapServers(), kafkaTopic, probe)) {
+            while (probe.unique() == 0) {
+                if (!peer.isAlive()) {
+                    throw new IllegalStateException("The naive peer for QoS " + qos + " exited; see " + peer.log());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Nothing arrived in " + kafkaTopic + " from " + mqttTopic + " within "
+                            + READY_TIMEOUT);
+                }
+                publisher.publishAtFullSpeed(mqttTopic, qos, 1, BenchPayload.HEADER_BYTES, probeRunId);
+                probe.awaitComplete(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    MosquittoProcess mosquitto() {
+        return mosquitto;
+    }
+
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    BridgeProcess bridge() {
+        return bridge;
+    }
+
+    NaivePeerProcess naivePeer(int qos) {
+        return naivePeers.get(qos);
+    }
+
+    Path workDir() {
+        return workDir;
+    }
+
+    private <T extends AutoCloseable> T track(T process) {
+        synchronized (started) {
+            started.add(process);
+        }
+        return process;
+    }
+
+    /** Stops everything started, newest first; safe to call twice (from the shutdown hook and the finally). */
+    @Override
+    public void close() {
+        List<AutoCloseable> toStop;
+        synchronized (started) {
+            toStop = new ArrayList<>(started);
+            started.clear();
+        }
+        for (int i = toStop.size() - 1; i >= 0; i--) {
+            try {
+                toStop.get(i).close();
+            } catch (Exception e) {
+                System.err.println("Could not stop " + toStop.get(i) + ": " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.mqttkafka.bridge.benchmark;
+
+import io.mqttkafka.bridge.benchmark.ArrivalCounter.Latency;
+
+/**
+ * One repetition of one case. {@code problem} is null unless the run failed outright (a stall, a process that
+ * died, a publisher that could not publish); CPU, RSS and broker drops are null where they were not measured.
+ */
+record CaseResult(BenchCase benchCase, int rep, int expected, long unique, long duplicates, double ratePerSecond,
+        Double cpuSecondsPer100k, Long peakRssKb, Long brokerDrops, Latency latency, String problem) {
+
+    long missing() {
+        return expected - unique;
+    }
+
+    String status() {
+        return ResultTable.status(benchCase.atMostOnce(), missing(), problem);
+    }
+
+    boolean failed() {
+        return status().startsWith(ResultTable.FAILED);
+    }
+}

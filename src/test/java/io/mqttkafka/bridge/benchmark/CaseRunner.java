@@ -1,0 +1,242 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
+
+/**
+ * Runs one repetition of one case against the {@link BenchmarkRig}: starts the receiving side, resets the peak
+ * RSS of the process under test, sends, waits for every message or a stall, and measures.
+ */
+final class CaseRunner implements AutoCloseable {
+
+    /** No new arrival for this long ends a case that must deliver everything: FAILED. */
+    static final Duration STALL = Duration.ofSeconds(15);
+    /** An at-most-once case may lose messages; this much quiet after the last send means the rest is lost. */
+    static final Duration LOSS_QUIET = Duration.ofSeconds(5);
+    static final int PACED_RATE = 2_000;
+    /** Minimum quiet time between cases, and how long the broker gets to empty its store afterwards. */
+    private static final Duration SETTLE_MIN = Duration.ofSeconds(2);
+    private static final Duration SETTLE_MAX = Duration.ofSeconds(30);
+
+    private final BenchmarkRig rig;
+    private final LoadPublisher publisher;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final AtomicLong runIds = new AtomicLong();
+    private long storedBaseline;
+
+    CaseRunner(BenchmarkRig rig, LoadPublisher publisher) {
+        this.rig = rig;
+        this.publisher = publisher;
+        // A safe, typical producer (acks=all, idempotent, 5 ms linger) feeds the topics the bridge reads.
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, rig.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                ProducerConfig.LINGER_MS_CONFIG, "5"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Records the broker's idle message store, the level {@link #settle()} waits for between cases. */
+    void recordIdleBaseline() {
+        awaitQuiet();
+        storedBaseline = rig.mosquitto().sysValue(MosquittoProcess.STORED);
+    }
+
+    /** Runs one repetition; any harness or process error becomes a FAILED result rather than ending the run. */
+    CaseResult run(BenchCase benchCase, int rep, int messages, Duration pacedDuration) {
+        int count = benchCase.paced() ? (int) (pacedDuration.toSeconds() * PACED_RATE) : messages;
+        try {
+            return switch (benchCase.kind()) {
+                case KAFKA_LIMIT -> runProducerPerformance(benchCase, rep, count);
+                case BRIDGE_K2M, LATENCY_K2M -> runKafkaToMqtt(benchCase, rep, count);
+                default -> runMqttPublished(benchCase, rep, count);
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during " + benchCase.name(), e);
+        } catch (Exception e) {
+            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, e.toString());
+        } finally {
+            settle();
+        }
+    }
+
+    /** Drain, bridge and naive MQTT → Kafka cases, and the paced MQTT → Kafka latency case. */
+    private CaseResult runMqttPublished(BenchCase benchCase, int rep, int count) throws Exception {
+        int qos = benchCase.qos();
+        int size = benchCase.size();
+        long runId = runIds.incrementAndGet();
+        ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
+        String topic;
+        AutoCloseable receiver;
+        long pid;
+        switch (benchCase.kind()) {
+            case DRAIN -> {
+                topic = BenchmarkRig.drainTopic(qos, size);
+                receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "drain-subscriber-" + runId, topic, qos, counter);
+                pid = rig.mosquitto().pid();
+            }
+            case NAIVE_M2K -> {
+                topic = BenchmarkRig.naiveMqttTopic(qos, size);
+                receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.naiveKafkaTopic(qos), counter);
+                pid = rig.naivePeer(qos).pid();
+            }
+            case BRIDGE_M2K, LATENCY_M2K -> {
+                topic = BenchmarkRig.m2kMqttTopic(qos, size);
+                receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kKafkaTopic(qos, size), counter);
+                pid = rig.bridge().pid();
+            }
+            default -> throw new IllegalArgumentException("Not an MQTT-published case: " + benchCase.name());
+        }
+        try (receiver) {
+            Measurement measurement = Measurement.start(pid, rig.mosquitto());
+            LoadPublisher.Sent sent = benchCase.paced()
+                    ? publisher.publishPaced(topic, qos, count, size, runId, PACED_RATE)
+                    : publisher.publishAtFullSpeed(topic, qos, count, size, runId);
+            boolean complete = sent.problem() == null && counter.awaitComplete(benchCase.atMostOnce() ? LOSS_QUIET : STALL);
+            String problem = sent.problem();
+            if (problem == null && !complete && !benchCase.atMostOnce()) {
+                problem = "stall: no arrival for " + STALL.toSeconds() + " s";
+            }
+            if (benchCase.kind() == Kind.NAIVE_M2K && !rig.naivePeer(qos).isAlive()) {
+                problem = "naive peer exited (log: " + rig.naivePeer(qos).log() + ")";
+            }
+            return measurement.finish(benchCase, rep, count, counter, sent.firstSendNanos(), problem);
+        } finally {
+            if (benchCase.kind() == Kind.NAIVE_M2K && counter.unique() < count) {
+                // Its overflow buffer may have failed the channel for good; the next repetition starts fresh.
+                rig.restartNaivePeer(qos, publisher);
+            }
+        }
+    }
+
+    /** Kafka → MQTT through the bridge: full speed, or paced for latency. */
+    private CaseResult runKafkaToMqtt(BenchCase benchCase, int rep, int count) throws Exception {
+        int qos = benchCase.qos();
+        long runId = runIds.incrementAndGet();
+        ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
+        String kafkaTopic = BenchmarkRig.k2mKafkaTopic(qos);
+        try (MqttArrivals receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "k2m-subscriber-" + runId,
+                BenchmarkRig.k2mMqttTopic(qos), qos, counter)) {
+            Measurement measurement = Measurement.start(rig.bridge().pid(), rig.mosquitto());
+            AtomicLong failed = new AtomicLong();
+            AtomicReference<Exception> firstFailure = new AtomicReference<>();
+            long intervalNanos = benchCase.paced() ? TimeUnit.SECONDS.toNanos(1) / PACED_RATE : 0;
+            long startNanos = System.nanoTime();
+            for (int sequence = 0; sequence < count; sequence++) {
+                long intendedNanos = startNanos + sequence * intervalNanos;
+                if (intervalNanos > 0) {
+                    // Pacing, not synchronisation: wait for this record's slot in the schedule.
+                    for (long now = System.nanoTime(); now < intendedNanos; now = System.nanoTime()) {
+                        LockSupport.parkNanos(intendedNanos - now);
+                    }
+                } else {
+                    intendedNanos = System.nanoTime();
+                }
+                producer.send(new ProducerRecord<>(kafkaTopic,
+                        BenchPayload.encode(sequence, intendedNanos, runId, benchCase.size())), (metadata, error) -> {
+                            if (error != null) {
+                                failed.incrementAndGet();
+                                firstFailure.compareAndSet(null, error);
+                            }
+                        });
+            }
+            producer.flush();
+            String problem = failed.get() > 0 ? failed.get() + " Kafka sends failed: " + firstFailure.get() : null;
+            boolean complete = problem == null && counter.awaitComplete(benchCase.atMostOnce() ? LOSS_QUIET : STALL);
+            if (problem == null && !complete && !benchCase.atMostOnce()) {
+                problem = "stall: no arrival for " + STALL.toSeconds() + " s";
+            }
+            return measurement.finish(benchCase, rep, count, counter, startNanos, problem);
+        }
+    }
+
+    private CaseResult runProducerPerformance(BenchCase benchCase, int rep, int count) throws Exception {
+        Path log = rig.workDir().resolve(benchCase.name() + "-rep" + rep + ".log");
+        ProducerPerfRun.Summary summary = ProducerPerfRun.run(rig.bootstrapServers(),
+                BenchmarkRig.kafkaLimitTopic(benchCase.size()), count, benchCase.size(), log, Duration.ofMinutes(10));
+        return new CaseResult(benchCase, rep, count, summary.records(), 0, summary.recordsPerSecond(), null, null, null,
+                null, null);
+    }
+
+    /**
+     * Waits at least {@link #SETTLE_MIN} (so the next $SYS update covers the case just run) and until the broker's
+     * store is back at its idle level; a broker that does not empty its store is reported, not fatal.
+     */
+    private void settle() {
+        try {
+            Awaitility.await("broker store back to " + storedBaseline).pollDelay(SETTLE_MIN).atMost(SETTLE_MAX)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> rig.mosquitto().sysValue(MosquittoProcess.STORED) <= storedBaseline);
+        } catch (ConditionTimeoutException e) {
+            System.out.println("  (broker store still at " + rig.mosquitto().sysValue(MosquittoProcess.STORED)
+                    + " messages after " + SETTLE_MAX.toSeconds() + " s; idle level " + storedBaseline + ")");
+        }
+    }
+
+    private void awaitQuiet() {
+        // A fixed quiet period, polled rather than slept: lets the $SYS tree publish a full round first.
+        long start = System.nanoTime();
+        Awaitility.await("quiet period").pollDelay(SETTLE_MIN.plusSeconds(1)).atMost(SETTLE_MAX)
+                .until(() -> System.nanoTime() - start >= SETTLE_MIN.toNanos());
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+
+    /** CPU and peak RSS of the process under test, and the broker's drop counter, around one case. */
+    private record Measurement(long pid, MosquittoProcess broker, double cpuStart, long droppedStart) {
+
+        static Measurement start(long pid, MosquittoProcess broker) {
+            ProcStats.resetPeakRss(pid);
+            return new Measurement(pid, broker, ProcStats.cpuSeconds(pid), broker.sysValue(MosquittoProcess.DROPPED));
+        }
+
+        /**
+         * Reads CPU and RSS now (while the process surely lives) and the drop counter after a $SYS round, then
+         * computes the rate as unique arrivals over the time from the first send to the last arrival.
+         */
+        CaseResult finish(BenchCase benchCase, int rep, int expected, ArrivalCounter counter, long firstSendNanos,
+                String problem) {
+            Double cpuPer100k = null;
+            Long peakRss = null;
+            try {
+                cpuPer100k = (ProcStats.cpuSeconds(pid) - cpuStart) / expected * 100_000;
+                peakRss = ProcStats.peakRssKb(pid);
+            } catch (IllegalStateException processGone) {
+                problem = problem != null ? problem : "process under test exited";
+            }
+            long unique = counter.unique();
+            double seconds = (counter.lastArrivalNanos() - firstSendNanos) / 1e9;
+            double rate = unique == 0 || seconds <= 0 ? 0 : unique / seconds;
+            awaitNextSysRound();
+            long dropped = broker.sysValue(MosquittoProcess.DROPPED) - droppedStart;
+            return new CaseResult(benchCase, rep, expected, unique, counter.duplicates(), rate, cpuPer100k, peakRss,
+                    dropped, counter.latency(), problem);
+        }
+
+        private static void awaitNextSysRound() {
+            long start = System.nanoTime();
+            // $SYS is published once a second: wait just over one round, polling rather than sleeping.
+            Awaitility.await("next $SYS round").pollDelay(Duration.ofMillis(1_200)).atMost(Duration.ofSeconds(5))
+                    .until(() -> System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(1_200));
+        }
+    }
+}

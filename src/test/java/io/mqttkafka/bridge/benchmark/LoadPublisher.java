@@ -1,0 +1,102 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+
+/**
+ * The MQTT load: one MQTT 5 client publishing {@link BenchPayload}s asynchronously with at most {@code window}
+ * publishes unacknowledged (for QoS 0: not yet written). The same code feeds the drain case and the bridge
+ * cases, so their ratio isolates what is behind the broker.
+ */
+final class LoadPublisher implements AutoCloseable {
+
+    private final Mqtt5AsyncClient client;
+    private final Semaphore window;
+    private final int windowSize;
+    private final Duration stall;
+
+    LoadPublisher(int port, String clientId, int windowSize, Duration stall) {
+        this.client = MqttClient.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
+                .useMqttVersion5().buildAsync();
+        this.windowSize = windowSize;
+        this.window = new Semaphore(windowSize);
+        this.stall = stall;
+        try {
+            client.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Load publisher cannot connect to 127.0.0.1:" + port, e);
+        }
+    }
+
+    /** Publishes {@code count} messages as fast as the window allows; returns when all are acknowledged. */
+    Sent publishAtFullSpeed(String topic, int qos, int count, int size, long runId) throws InterruptedException {
+        return publish(topic, qos, count, size, runId, 0);
+    }
+
+    /**
+     * Publishes {@code count} messages at {@code perSecond}, each stamped with its scheduled send time rather than
+     * the actual one, so a hiccup shows up as latency of every message it delayed (no coordinated omission).
+     */
+    Sent publishPaced(String topic, int qos, int count, int size, long runId, int perSecond) throws InterruptedException {
+        return publish(topic, qos, count, size, runId, TimeUnit.SECONDS.toNanos(1) / perSecond);
+    }
+
+    private Sent publish(String topic, int qos, int count, int size, long runId, long intervalNanos)
+            throws InterruptedException {
+        MqttQos mqttQos = MqttQos.fromCode(qos);
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+        long startNanos = System.nanoTime();
+        for (int sequence = 0; sequence < count; sequence++) {
+            long intendedNanos = startNanos + sequence * intervalNanos;
+            if (intervalNanos > 0) {
+                // Pacing, not synchronisation: wait for this message's slot in the schedule.
+                for (long now = System.nanoTime(); now < intendedNanos; now = System.nanoTime()) {
+                    LockSupport.parkNanos(intendedNanos - now);
+                }
+            } else {
+                intendedNanos = System.nanoTime();
+            }
+            if (!window.tryAcquire(stall.toMillis(), TimeUnit.MILLISECONDS)) {
+                return new Sent(startNanos, sequence, failed.get(), "publisher window stuck for " + stall);
+            }
+            client.publishWith().topic(topic).qos(mqttQos).payload(BenchPayload.encode(sequence, intendedNanos, runId, size))
+                    .send()
+                    .whenComplete((result, error) -> {
+                        Throwable problem = error != null ? error : result.getError().orElse(null);
+                        if (problem != null) {
+                            failed.incrementAndGet();
+                            firstFailure.compareAndSet(null, problem);
+                        }
+                        window.release();
+                    });
+        }
+        if (!window.tryAcquire(windowSize, stall.toMillis(), TimeUnit.MILLISECONDS)) {
+            return new Sent(startNanos, count, failed.get(), "last publishes unacknowledged after " + stall);
+        }
+        window.release(windowSize);
+        Throwable failure = firstFailure.get();
+        return new Sent(startNanos, count, failed.get(), failure == null ? null : "publish failed: " + failure);
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.disconnect().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing at the end of a run: the broker may already be gone
+        }
+    }
+
+    /** What one publishing run did; {@code problem} is null when every message was acknowledged. */
+    record Sent(long firstSendNanos, int attempted, long failed, String problem) {
+    }
+}

@@ -1,0 +1,45 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.util.concurrent.TimeUnit;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+
+/**
+ * A bare MQTT 5 subscriber (default Receive Maximum, automatic acknowledgement) that feeds every message on one
+ * filter into an {@link ArrivalCounter}.
+ */
+final class MqttArrivals implements AutoCloseable {
+
+    private final Mqtt5AsyncClient client;
+
+    private MqttArrivals(Mqtt5AsyncClient client) {
+        this.client = client;
+    }
+
+    /** Connects and subscribes; returns once the broker granted the subscription. */
+    static MqttArrivals subscribe(int port, String clientId, String filter, int qos, ArrivalCounter counter) {
+        Mqtt5AsyncClient client = MqttClient.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
+                .useMqttVersion5().buildAsync();
+        try {
+            client.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);
+            client.subscribeWith().topicFilter(filter).qos(MqttQos.fromCode(qos))
+                    .callback(publish -> publish.getPayload().ifPresent(payload -> counter.record(payload, System.nanoTime())))
+                    .send().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            client.disconnect();
+            throw new IllegalStateException("Subscriber cannot subscribe to " + filter + " at 127.0.0.1:" + port, e);
+        }
+        return new MqttArrivals(client);
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.disconnect().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // end of a case; nothing left to count
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU time and peak resident memory of a running process, from /proc. Read while the process is alive: a reaped
+ * process has no /proc entry.
+ */
+final class ProcStats {
+
+    /** USER_HZ: the unit of utime/stime in /proc/PID/stat on Linux (getconf CLK_TCK). */
+    private static final double CLOCK_TICKS_PER_SECOND = 100.0;
+
+    private ProcStats() {
+    }
+
+    /** User plus system CPU seconds the process used so far. */
+    static double cpuSeconds(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        // The command name in parentheses may contain spaces; the numeric fields start after the last ')'.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        long utime = Long.parseLong(fields[11]);
+        long stime = Long.parseLong(fields[12]);
+        return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+    }
+
+    /** Resets VmHWM (the peak RSS) to the current RSS, so the next reading is the peak of one case. */
+    static void resetPeakRss(long pid) {
+        try {
+            Files.writeString(Path.of("/proc", Long.toString(pid), "clear_refs"), "5");
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot reset the peak RSS of process " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** VmHWM: the peak resident set size since start or the last {@link #resetPeakRss}, in kB. */
+    static long peakRssKb(long pid) {
+        for (String line : read(Path.of("/proc", Long.toString(pid), "status")).split("\n")) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").trim());
+            }
+        }
+        throw new IllegalStateException("No VmHWM in /proc/" + pid + "/status");
+    }
+
+    private static String read(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read " + path + " (has the process exited?)", e);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.mqttkafka.bridge.benchmark;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.mqttkafka.bridge.benchmark.ArrivalCounter.Latency;
+import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
+
+/**
+ * Turns the repetitions into the report: per case the median, min and max rate over the repetitions that did not
+ * fail, resources, losses and a status; and the ratios of medians that answer "how close is the bridge to its
+ * limits". Pure: no I/O, so the rules are unit-tested.
+ */
+final class ResultTable {
+
+    static final String OK = "OK";
+    static final String LOSS = "LOSS";
+    static final String FAILED = "FAILED";
+
+    private ResultTable() {
+    }
+
+    /**
+     * OK when everything arrived. A run that lost messages is a failure unless the case promises nothing (QoS 0,
+     * or the naive peer, which acknowledges before Kafka): then it is LOSS, and its rate still counts.
+     */
+    static String status(boolean atMostOnce, long missing, String problem) {
+        if (problem != null) {
+            return FAILED + ": " + problem;
+        }
+        if (missing > 0) {
+            return atMostOnce ? LOSS : FAILED + ": " + missing + " missing";
+        }
+        return OK;
+    }
+
+    /** Median, min and max; the median of an even count is the mean of the middle two. */
+    record Spread(double median, double min, double max) {
+
+        static Spread of(List<Double> values) {
+            if (values.isEmpty()) {
+                return null;
+            }
+            List<Double> sorted = values.stream().sorted().toList();
+            int middle = sorted.size() / 2;
+            double median = sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+            return new Spread(median, sorted.get(0), sorted.get(sorted.size() - 1));
+        }
+    }
+
+    /** All repetitions of one case, summarised; {@code rate} is null when every repetition failed. */
+    record CaseSummary(BenchCase benchCase, int reps, Spread rate, Double cpuSecondsPer100k, Long peakRssKb,
+            long duplicates, long missing, Long brokerDrops, Latency latency, String status) {
+    }
+
+    static CaseSummary summarise(BenchCase benchCase, List<CaseResult> results) {
+        List<CaseResult> usable = results.stream().filter(result -> !result.failed()).toList();
+        Spread rate = Spread.of(usable.stream().map(CaseResult::ratePerSecond).toList());
+        Spread cpu = Spread.of(usable.stream().map(CaseResult::cpuSecondsPer100k).filter(Objects::nonNull).toList());
+        Long peakRss = results.stream().map(CaseResult::peakRssKb).filter(Objects::nonNull).max(Long::compare).orElse(null);
+        List<Long> drops = results.stream().map(CaseResult::brokerDrops).filter(Objects::nonNull).toList();
+        Latency latency = null;
+        List<Latency> latencies = usable.stream().map(CaseResult::latency).filter(Objects::nonNull).toList();
+        if (!latencies.isEmpty()) {
+            latency = new Latency(Spread.of(latencies.stream().map(Latency::p50Ms).toList()).median(),
+                    Spread.of(latencies.stream().map(Latency::p99Ms).toList()).median(),
+                    Spread.of(latencies.stream().map(Latency::p999Ms).toList()).median());
+        }
+        return new CaseSummary(benchCase, results.size(), rate, cpu == null ? null : cpu.median(), peakRss,
+                results.stream().mapToLong(CaseResult::duplicates).sum(),
+                results.stream().mapToLong(CaseResult::missing).sum(),
+                drops.isEmpty() ? null : drops.stream().mapToLong(Long::longValue).sum(),
+                latency, overallStatus(results));
+    }
+
+    /** The worst status over the repetitions, with how many had it: "OK", "LOSS 1/3", "FAILED 2/3: stall ...". */
+    static String overallStatus(List<CaseResult> results) {
+        Map<String, Long> counts = results.stream().collect(Collectors.groupingBy(
+                result -> result.status().startsWith(FAILED) ? FAILED : result.status(), LinkedHashMap::new,
+                Collectors.counting()));
+        if (counts.containsKey(FAILED)) {
+            String firstReason = results.stream().map(CaseResult::status).filter(status -> status.startsWith(FAILED))
+                    .findFirst().orElseThrow().substring(FAILED.length());
+            return FAILED + " " + counts.get(FAILED) + "/" + results.size() + firstReason;
+        }
+        if (counts.containsKey(LOSS)) {
+            return LOSS + " " + counts.get(LOSS) + "/" + results.size();
+        }
+        return OK;
+    }
+
+    /** A ratio of two cases' median rates; {@code value} is null when either has no usable repetition. */
+    record Ratio(String label, String numerator, String denominator, Double value) {
+    }
+
+    /** The comparisons the benchmark exists for, for every case of {@code cases} they apply to. */
+    static List<Ratio> ratios(List<BenchCase> cases, Map<String, Double> medianRates) {
+        List<Ratio> ratios = new ArrayList<>();
+        for (BenchCase benchCase : cases) {
+            int qos = benchCase.qos();
+            int size = benchCase.size();
+            if (benchCase.kind() == Kind.BRIDGE_M2K) {
+                ratios.add(ratio("bridge / MQTT drain", benchCase, new BenchCase(Kind.DRAIN, qos, size), medianRates));
+                ratios.add(ratio("bridge / Kafka ProducerPerformance", benchCase, new BenchCase(Kind.KAFKA_LIMIT, 0, size),
+                        medianRates));
+                ratios.add(ratio("bridge / naive peer", benchCase, new BenchCase(Kind.NAIVE_M2K, qos, size), medianRates));
+                if (qos == 2) {
+                    ratios.add(ratio("bridge QoS 2 / QoS 1", benchCase, new BenchCase(Kind.BRIDGE_M2K, 1, size), medianRates));
+                }
+            } else if (benchCase.kind() == Kind.BRIDGE_K2M) {
+                ratios.add(ratio("Kafka→MQTT bridge / bare MQTT publisher", benchCase, new BenchCase(Kind.DRAIN, qos, size),
+                        medianRates));
+            }
+        }
+        return ratios;
+    }
+
+    private static Ratio ratio(String label, BenchCase numerator, BenchCase denominator, Map<String, Double> medianRates) {
+        Double top = medianRates.get(numerator.name());
+        Double bottom = medianRates.get(denominator.name());
+        Double value = top == null || bottom == null || bottom == 0 ? null : top / bottom;
+        return new Ratio(label, numerator.name(), denominator.name(), value);
+    }
+
+    /** The result tables in Markdown, cases in the order given. */
+    static String markdown(List<CaseSummary> summaries) {
+        StringBuilder out = new StringBuilder();
+        out.append("| case | status | rate median (msg/s) | min | max | CPU s / 100k | peak RSS MB | duplicates | missing"
+                + " | broker drops | latency p50 ms | p99 ms | p99.9 ms |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (CaseSummary summary : summaries) {
+            Latency latency = summary.latency();
+            out.append("| ").append(summary.benchCase().name())
+                    .append(" | ").append(summary.status())
+                    .append(" | ").append(summary.rate() == null ? "–" : whole(summary.rate().median()))
+                    .append(" | ").append(summary.rate() == null ? "–" : whole(summary.rate().min()))
+                    .append(" | ").append(summary.rate() == null ? "–" : whole(summary.rate().max()))
+                    .append(" | ").append(summary.cpuSecondsPer100k() == null ? "–" : twoDecimals(summary.cpuSecondsPer100k()))
+                    .append(" | ").append(summary.peakRssKb() == null ? "–" : whole(summary.peakRssKb() / 1024.0))
+                    .append(" | ").append(summary.duplicates())
+                    .append(" | ").append(summary.missing())
+                    .append(" | ").append(summary.brokerDrops() == null ? "–" : summary.brokerDrops())
+                    .append(" | ").append(latency == null ? "–" : twoDecimals(latency.p50Ms()))
+                    .append(" | ").append(latency == null ? "–" : twoDecimals(latency.p99Ms()))
+                    .append(" | ").append(latency == null ? "–" : twoDecimals(latency.p999Ms()))
+                    .append(" |\n");
+        }
+        Map<String, Double> medians = summaries.stream().filter(summary -> summary.rate() != null)
+                .collect(Collectors.toMap(summary -> summary.benchCase().name(), summary -> summary.rate().median()));
+        List<Ratio> ratios = ratios(summaries.stream().map(CaseSummary::benchCase).toList(), medians);
+        if (!ratios.isEmpty()) {
+            out.append("\n| ratio of median rates | case | reference | ratio |\n|---|---|---|---:|\n");
+            ratios.stream().sorted(Comparator.comparing(Ratio::label)).forEach(ratio -> out.append("| ")
+                    .append(ratio.label()).append(" | ").append(ratio.numerator()).append(" | ").append(ratio.denominator())
+                    .append(" | ").append(ratio.value() == null ? "n/a" : twoDecimals(ratio.value())).append(" |\n"));
+        }
+        return out.toString();
+    }
+
+    /** Every repetition as one CSV row, for later analysis. */
+    static String csv(List<CaseResult> results) {
+        StringBuilder out = new StringBuilder("case,rep,expected,unique,duplicates,missing,rate_per_s,cpu_s_per_100k,"
+                + "peak_rss_kb,broker_drops,latency_p50_ms,latency_p99_ms,latency_p999_ms,status\n");
+        Function<Object, String> cell = value -> value == null ? "" : value.toString();
+        for (CaseResult result : results) {
+            Latency latency = result.latency();
+            out.append(String.join(",", result.benchCase().name(), Integer.toString(result.rep()),
+                    Integer.toString(result.expected()), Long.toString(result.unique()), Long.toString(result.duplicates()),
+                    Long.toString(result.missing()), String.format(Locale.ROOT, "%.1f", result.ratePerSecond()),
+                    cell.apply(result.cpuSecondsPer100k() == null ? null : twoDecimals(result.cpuSecondsPer100k())),
+                    cell.apply(result.peakRssKb()), cell.apply(result.brokerDrops()),
+                    latency == null ? "" : twoDecimals(latency.p50Ms()), latency == null ? "" : twoDecimals(latency.p99Ms()),
+                    latency == null ? "" : twoDecimals(latency.p999Ms()),
+                    '"' + result.status().replace("\"", "'") + '"')).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String whole(double value) {
+        return String.format(Locale.ROOT, "%.0f", value);
+    }
+
+    private static String twoDecimals(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+}

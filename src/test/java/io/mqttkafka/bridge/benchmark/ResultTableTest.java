@@ -1,0 +1,148 @@
+package io.mqttkafka.bridge.benchmark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
+
+/** The pure parts of the benchmark report: statistics, status rules, ratios, ProducerPerformance output. */
+class ResultTableTest {
+
+    @ParameterizedTest(name = "{0} -> median {1}, min {2}, max {3}")
+    @CsvSource(delimiter = '|', value = {
+            "5           | 5   | 5 | 5",
+            "3 1 2       | 2   | 1 | 3",
+            "4 1 3 2     | 2.5 | 1 | 4",
+            "10 10 1 100 | 10  | 1 | 100",
+    })
+    void spreadIsMedianMinAndMax(String values, double median, double min, double max) {
+        List<Double> parsed = Arrays.stream(values.trim().split(" +")).map(Double::valueOf).toList();
+
+        assertThat(ResultTable.Spread.of(parsed)).isEqualTo(new ResultTable.Spread(median, min, max));
+    }
+
+    @Test
+    void spreadOfNothingIsAbsent() {
+        assertThat(ResultTable.Spread.of(List.of())).isNull();
+    }
+
+    @ParameterizedTest(name = "at-most-once {0}, missing {1}, problem {2} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+            "false | 0  | null            | OK",
+            "true  | 0  | null            | OK",
+            "true  | 12 | null            | LOSS",
+            "false | 12 | null            | FAILED: 12 missing",
+            "false | 12 | stall: no arrival for 15 s | FAILED: stall: no arrival for 15 s",
+            "true  | 0  | naive peer exited | FAILED: naive peer exited",
+    })
+    void statusRules(boolean atMostOnce, long missing, String problem, String expected) {
+        assertThat(ResultTable.status(atMostOnce, missing, problem)).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> atMostOnceCases() {
+        return Stream.of(
+                Arguments.of(new BenchCase(Kind.BRIDGE_M2K, 0, 256), true),
+                Arguments.of(new BenchCase(Kind.BRIDGE_M2K, 1, 256), false),
+                Arguments.of(new BenchCase(Kind.BRIDGE_M2K, 2, 4096), false),
+                Arguments.of(new BenchCase(Kind.NAIVE_M2K, 1, 256), true),
+                Arguments.of(new BenchCase(Kind.NAIVE_M2K, 2, 256), true),
+                Arguments.of(new BenchCase(Kind.DRAIN, 0, 256), true),
+                Arguments.of(new BenchCase(Kind.DRAIN, 1, 256), false),
+                Arguments.of(new BenchCase(Kind.KAFKA_LIMIT, 0, 256), false),
+                Arguments.of(new BenchCase(Kind.BRIDGE_K2M, 0, 256), true));
+    }
+
+    @ParameterizedTest(name = "{0} at most once: {1}")
+    @MethodSource("atMostOnceCases")
+    void whichCasesMayLoseMessages(BenchCase benchCase, boolean atMostOnce) {
+        assertThat(benchCase.atMostOnce()).isEqualTo(atMostOnce);
+    }
+
+    @Test
+    void overallStatusIsTheWorstWithItsCount() {
+        BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        CaseResult ok = result(q1, 1, 100, null);
+        CaseResult stalled = result(q1, 2, 40, "stall: no arrival for 15 s");
+        BenchCase q0 = new BenchCase(Kind.BRIDGE_M2K, 0, 256);
+
+        assertThat(ResultTable.overallStatus(List.of(ok, ok))).isEqualTo("OK");
+        assertThat(ResultTable.overallStatus(List.of(ok, stalled, ok))).isEqualTo("FAILED 1/3: stall: no arrival for 15 s");
+        assertThat(ResultTable.overallStatus(List.of(result(q0, 1, 100, null), result(q0, 2, 90, null))))
+                .isEqualTo("LOSS 1/2");
+    }
+
+    @Test
+    void summaryLeavesFailedRepetitionsOutOfTheRate() {
+        BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        List<CaseResult> results = List.of(
+                new CaseResult(q1, 1, 100, 100, 2, 1000, 5.0, 300_000L, 0L, null, null),
+                new CaseResult(q1, 2, 100, 100, 0, 3000, 7.0, 310_000L, 0L, null, null),
+                new CaseResult(q1, 3, 100, 10, 0, 99_999, 1.0, 320_000L, 3L, null, "stall: no arrival for 15 s"));
+
+        ResultTable.CaseSummary summary = ResultTable.summarise(q1, results);
+
+        assertThat(summary.rate()).isEqualTo(new ResultTable.Spread(2000, 1000, 3000));
+        assertThat(summary.cpuSecondsPer100k()).isEqualTo(6.0);
+        assertThat(summary.peakRssKb()).isEqualTo(320_000L);
+        assertThat(summary.duplicates()).isEqualTo(2);
+        assertThat(summary.missing()).isEqualTo(90);
+        assertThat(summary.brokerDrops()).isEqualTo(3L);
+        assertThat(summary.status()).startsWith("FAILED 1/3");
+    }
+
+    @Test
+    void ratiosCompareTheBridgeWithItsReferencesAtTheSameQosAndSize() {
+        List<BenchCase> cases = List.of(new BenchCase(Kind.BRIDGE_M2K, 2, 256), new BenchCase(Kind.BRIDGE_K2M, 1, 256));
+        Map<String, Double> medians = Map.of(
+                "bridge-m2k-q2-256", 3000.0,
+                "bridge-m2k-q1-256", 6000.0,
+                "drain-q2-256", 4000.0,
+                "drain-q1-256", 12000.0,
+                "kafka-limit-256", 60000.0,
+                "bridge-k2m-q1-256", 9000.0);
+
+        List<ResultTable.Ratio> ratios = ResultTable.ratios(cases, medians);
+
+        assertThat(ratios).containsExactly(
+                new ResultTable.Ratio("bridge / MQTT drain", "bridge-m2k-q2-256", "drain-q2-256", 0.75),
+                new ResultTable.Ratio("bridge / Kafka ProducerPerformance", "bridge-m2k-q2-256", "kafka-limit-256", 0.05),
+                new ResultTable.Ratio("bridge / naive peer", "bridge-m2k-q2-256", "naive-m2k-q2-256", null),
+                new ResultTable.Ratio("bridge QoS 2 / QoS 1", "bridge-m2k-q2-256", "bridge-m2k-q1-256", 0.5),
+                new ResultTable.Ratio("Kafka→MQTT bridge / bare MQTT publisher", "bridge-k2m-q1-256", "drain-q1-256", 0.75));
+    }
+
+    @Test
+    void producerPerformanceSummaryIsTheLastLineWithPercentiles() {
+        String output = """
+                54535 records sent, 10904.8 records/sec (2.66 MB/sec), 1863.0 ms avg latency, 3214.0 ms max latency.
+                200000 records sent, 87450.8 records/sec (21.35 MB/sec), 299.91 ms avg latency, 522.00 ms max latency, \
+                335 ms 50th, 440 ms 95th, 447 ms 99th, 453 ms 99.9th.
+                """;
+
+        assertThat(ProducerPerfRun.parseSummary(output))
+                .contains(new ProducerPerfRun.Summary(200000, 87450.8, 21.35, 335, 447, 453));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "54535 records sent, 10904.8 records/sec (2.66 MB/sec), 1863.0 ms avg latency, 3214.0 ms max latency.",
+            "Exception in thread \"main\" org.apache.kafka.common.errors.TimeoutException",
+    })
+    void producerPerformanceWithoutSummaryHasNone(String output) {
+        assertThat(ProducerPerfRun.parseSummary(output)).isEmpty();
+    }
+
+    private static CaseResult result(BenchCase benchCase, int rep, long unique, String problem) {
+        return new CaseResult(benchCase, rep, 100, unique, 0, 1000, null, null, null, null, problem);
+    }
+}

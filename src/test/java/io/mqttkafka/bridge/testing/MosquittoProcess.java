@@ -1,0 +1,222 @@
+package io.mqttkafka.bridge.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+
+/**
+ * A private Mosquitto broker ({@code /usr/sbin/mosquitto} or the one on the PATH) on a free loopback port, with
+ * its own configuration, log and no persistence. Configured so the broker itself never throttles or silently
+ * drops a benchmark load (see docs/benchmark-plan.md §4), and with a {@code $SYS} tree published every second
+ * so callers can read how many messages it dropped anyway.
+ */
+public final class MosquittoProcess implements AutoCloseable {
+
+    private static final String INSTALL_HINT = "Mosquitto is not installed; install it with: apt-get install -y mosquitto";
+    /** $SYS topics this class follows; values are kept as the broker last published them. */
+    public static final String DROPPED = "$SYS/broker/publish/messages/dropped";
+    public static final String STORED = "$SYS/broker/store/messages/count";
+
+    /** At least any benchmark publisher's window (1000), so the broker never throttles it. */
+    public static final int MAX_INFLIGHT_MESSAGES = 1000;
+
+    private final Path home;
+    private final int port;
+    private final Process process;
+    private final Map<String, Long> sysValues = new ConcurrentHashMap<>();
+    private Mqtt5AsyncClient sysClient;
+
+    private MosquittoProcess(Path home, int port, Process process) {
+        this.home = home;
+        this.port = port;
+        this.process = process;
+    }
+
+    /** The Mosquitto executable, or an exception telling how to install it. */
+    public static Path executable() {
+        for (String candidate : List.of("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return Path.of(candidate);
+            }
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path candidate = Path.of(dir, "mosquitto");
+            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException(INSTALL_HINT);
+    }
+
+    /** Writes the configuration into a fresh directory, starts the broker and waits until its port accepts. */
+    public static MosquittoProcess start() {
+        Path executable = executable();
+        try {
+            Path home = Files.createTempDirectory("mosquitto-process-");
+            int port = FreePorts.next();
+            Path log = home.resolve("mosquitto.log");
+            StringBuilder config = new StringBuilder()
+                    .append("listener ").append(port).append(" 127.0.0.1\n")
+                    .append("allow_anonymous true\n")
+                    .append("persistence false\n")
+                    // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
+                    // at 20 unacknowledged messages. Not 0 (unlimited): Mosquitto 2.0.11 then ignores an MQTT 5
+                    // subscriber's own Receive Maximum and sends it more unacknowledged QoS 1/2 messages than it
+                    // allowed, which a strict client (HiveMQ's, in the bridge) answers by disconnecting.
+                    .append("max_inflight_messages ").append(MAX_INFLIGHT_MESSAGES).append('\n')
+                    // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load.
+                    .append("max_queued_messages 0\n")
+                    .append("max_queued_bytes 0\n")
+                    .append("set_tcp_nodelay true\n")
+                    .append("log_dest file ").append(log).append('\n')
+                    .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n")
+                    .append("sys_interval 1\n");
+            if (isRoot()) {
+                // Started as root, Mosquitto switches to user 'mosquitto', which cannot write the log here.
+                config.append("user root\n");
+            }
+            Path configFile = home.resolve("mosquitto.conf");
+            Files.writeString(configFile, config);
+            Process process = new ProcessBuilder(executable.toString(), "-c", configFile.toString())
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("mosquitto.out").toFile()))
+                    .start();
+            MosquittoProcess broker = new MosquittoProcess(home, port, process);
+            try {
+                broker.awaitAccepting();
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start Mosquitto", e);
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            Process id = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+            String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            id.waitFor(10, TimeUnit.SECONDS);
+            return "0".equals(uid);
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitAccepting() {
+        Awaitility.await("Mosquitto accepting on port " + port).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("Mosquitto exited with " + process.exitValue() + ": " + log());
+                    }
+                    try (Socket socket = new Socket()) {
+                        socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                        return true;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** {@code mosquitto -h} prints the version on its first line. */
+    public static String version() {
+        try {
+            Process help = new ProcessBuilder(executable().toString(), "-h").redirectErrorStream(true).start();
+            String output = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            help.waitFor(10, TimeUnit.SECONDS);
+            return output.lines().findFirst().orElse("unknown").trim();
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Subscribes to the {@code $SYS} counters this class exposes ({@link #DROPPED}, {@link #STORED}). The broker
+     * publishes them every second and only when they changed, retained, so the first values arrive at once.
+     */
+    public synchronized void followSysTopics() {
+        if (sysClient != null) {
+            return;
+        }
+        sysClient = MqttClient.builder().identifier("sys-reader-" + port).serverHost("127.0.0.1").serverPort(port)
+                .useMqttVersion5().buildAsync();
+        try {
+            sysClient.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);
+            for (String topic : List.of(DROPPED, STORED)) {
+                sysClient.subscribeWith().topicFilter(topic).qos(MqttQos.AT_MOST_ONCE)
+                        .callback(publish -> sysValues.put(publish.getTopic().toString(),
+                                Long.parseLong(new String(publish.getPayloadAsBytes(), StandardCharsets.US_ASCII).trim())))
+                        .send().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot subscribe to Mosquitto's $SYS topics on port " + port, e);
+        }
+        Awaitility.await("first $SYS values").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> sysValues.containsKey(DROPPED) && sysValues.containsKey(STORED));
+    }
+
+    /** The latest value of a followed {@code $SYS} counter (at most about a second old). */
+    public long sysValue(String topic) {
+        Long value = sysValues.get(topic);
+        if (value == null) {
+            throw new IllegalStateException("No value for " + topic + " (call followSysTopics first)");
+        }
+        return value;
+    }
+
+    public String log() {
+        try {
+            Path log = home.resolve("mosquitto.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM, then waits for the exit; only this process, by its PID. */
+    @Override
+    public synchronized void close() {
+        if (sysClient != null) {
+            try {
+                sysClient.disconnect().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the broker is being stopped anyway
+            }
+            sysClient = null;
+        }
+        Processes.terminate(process, false);
+    }
+}
