@@ -23,6 +23,8 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
@@ -97,7 +99,13 @@ public final class MqttConnection {
                     long delay = reconnectDelayMillis(config.reconnectInitialDelay().toMillis(),
                             config.reconnectMaxDelay().toMillis(), attempt, ThreadLocalRandom.current().nextDouble());
                     context.getReconnector().reconnect(true).delay(delay, TimeUnit.MILLISECONDS);
-                    if (attempt % 10 == 0) {
+                    if (isReceiveMaximumExceeded(context.getCause())) {
+                        LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than "
+                                + "bridge.mqtt.receive-maximum (%d) allows, so the client closed the connection, as MQTT 5 "
+                                + "requires; it will happen again after the reconnect. Mosquitto 2.0 does this while "
+                                + "acknowledgements lag: set bridge.mqtt.receive-maximum to 65535 and bound the window with "
+                                + "the broker's max_inflight_messages", host, port, config.receiveMaximum());
+                    } else if (attempt % 10 == 0) {
                         LOG.warnf("MQTT connection of %s to %s:%d lost or refused (%s); reconnecting in %d ms "
                                 + "(attempt %d)", clientId, host, port, describe(context.getCause()), delay, attempt + 1);
                     }
@@ -361,6 +369,12 @@ public final class MqttConnection {
             // Not connected at the moment (the client then just stops reconnecting) or the broker is gone.
             LOG.debugf("MQTT disconnect of %s: %s", clientId, describe(e));
         }
+    }
+
+    /** Whether the client closed the connection because the broker overran the announced Receive Maximum. */
+    static boolean isReceiveMaximumExceeded(Throwable cause) {
+        return cause instanceof Mqtt5DisconnectException disconnect
+                && disconnect.getMqttMessage().getReasonCode() == Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED;
     }
 
     private static String describe(Throwable failure) {
