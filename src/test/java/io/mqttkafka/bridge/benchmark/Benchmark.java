@@ -27,6 +27,7 @@ import io.mqttkafka.bridge.testing.MosquittoProcess;
  * <li>{@code bench.n} messages per throughput case (default 200000), {@code bench.reps} repetitions (default 3);
  * <li>{@code bench.quick=true}: N=30000, one repetition, 5 s latency runs;
  * <li>{@code bench.cases}: comma-separated case-name prefixes to run (default all);
+ * <li>{@code bench.profile=true}: the bridge records a JFR profile of the run ({@code bridge.jfr} in the work directory);
  * <li>{@code bench.out}: output directory (default target/benchmark); {@code bench.window}: publisher window.
  * </ul>
  */
@@ -157,7 +158,7 @@ public final class Benchmark {
                 .map(entry -> ResultTable.summarise(entry.getKey(), entry.getValue())).toList();
         String tables = ResultTable.markdown(summaries);
         String report = "# Benchmark results\n\n" + machine(options, loadAtStart, loadAtEnd, took) + "\n" + tables + "\n"
-                + NOTES;
+                + NOTES.formatted(BenchmarkRig.BRIDGE_HEAP, io.mqttkafka.bridge.testing.MosquittoProcess.MAX_INFLIGHT_MESSAGES);
         Files.writeString(options.out().resolve("results.md"), report);
         Files.writeString(options.out().resolve("results.csv"), ResultTable.csv(results));
         System.out.println();
@@ -178,12 +179,15 @@ public final class Benchmark {
             - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case.
             - Latency: paced 2,000 msg/s, QoS 1, 256 B; from the scheduled send time to the arrival (Kafka consumer
               for latency-m2k, MQTT subscriber for latency-k2m).
-            - Bridge: java -Xmx256m, Kafka client properties at the bridge's defaults (QoS 0: acks=1; QoS 1/2: acks=all,
-              idempotent), receive-maximum 1000. Naive peer: -Ppin-netty-mqtt (netty-codec-mqtt 4.1.132.Final),
-              MQTT_BUFFER_SIZE = N + 10000, acks=all, idempotent, java -Xmx512m. No naive QoS 2 case: its MQTT
-              connector refuses QoS 2 on an incoming channel (SRMSG17001), so "bridge / naive peer" at QoS 2 is n/a.
-            - Mosquitto: max_inflight_messages 1000, not 0 (unlimited): with 0, Mosquitto 2.0.11 exceeded the
-              bridge's Receive Maximum (1000) and the bridge's MQTT client disconnected over and over.
+            - Bridge: java -Xmx%s, Kafka client properties at the bridge's defaults (QoS 0: acks=1; QoS 1/2: acks=all,
+              idempotent), bridge.mqtt.receive-maximum 65535 (see Mosquitto). Naive peer: -Ppin-netty-mqtt
+              (netty-codec-mqtt 4.1.132.Final), MQTT_BUFFER_SIZE = N + 10000, acks=all, idempotent, java -Xmx512m.
+              No naive QoS 2 case: its MQTT connector refuses QoS 2 on an incoming channel (SRMSG17001), so
+              "bridge / naive peer" at QoS 2 is n/a.
+            - Mosquitto: max_inflight_messages %d, max_queued_messages 0 (no drops). Mosquitto 2.0.11 does not keep to
+              a client's Receive Maximum under a backlog, and the bridge's MQTT client closes the connection when it is
+              exceeded; so the bridge announces 65535, and needs heap for that many messages in flight (4 KiB QoS 1
+              ran out of memory with 256 MB).
             """;
 
     private static String machine(Options options, String loadAtStart, String loadAtEnd, Duration took) {

@@ -29,6 +29,7 @@ public final class BridgeProcess implements AutoCloseable {
     /** Where the current run's output starts in the (appended) log, so a restart waits for its own lines. */
     private int logLengthAtStart;
     private String heap = "256m";
+    private List<String> jvmOptions = List.of();
 
     private BridgeProcess(Path workDir, Map<String, String> overrides) {
         this.workDir = workDir;
@@ -75,6 +76,12 @@ public final class BridgeProcess implements AutoCloseable {
                     + "; integration tests run after 'package' (mvn verify)");
         }
         return jar.toAbsolutePath();
+    }
+
+    /** Extra JVM options for the next start, e.g. a flight recording. */
+    public BridgeProcess jvmOptions(List<String> options) {
+        this.jvmOptions = List.copyOf(options);
+        return this;
     }
 
     /** Sets the heap limit ({@code -Xmx}) for the next start; an OutOfMemoryError ends the process. */
@@ -151,6 +158,7 @@ public final class BridgeProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
         command.add("-XX:+ExitOnOutOfMemoryError");
+        command.addAll(jvmOptions);
         command.add("-Dquarkus.http.port=0");
         overrides.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");

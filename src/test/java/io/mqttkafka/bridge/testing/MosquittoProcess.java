@@ -32,8 +32,11 @@ public final class MosquittoProcess implements AutoCloseable {
     public static final String DROPPED = "$SYS/broker/publish/messages/dropped";
     public static final String STORED = "$SYS/broker/store/messages/count";
 
-    /** At least any benchmark publisher's window (1000), so the broker never throttles it. */
-    public static final int MAX_INFLIGHT_MESSAGES = 1000;
+    /**
+     * Mosquitto's {@code max_inflight_messages} (1000 unless the system property
+     * {@code mosquitto.max-inflight-messages} says otherwise): the window towards each publisher and subscriber.
+     */
+    public static final int MAX_INFLIGHT_MESSAGES = Integer.getInteger("mosquitto.max-inflight-messages", 1000);
 
     private final Path home;
     private final int port;
