@@ -27,6 +27,8 @@ import io.mqttkafka.bridge.testing.MosquittoProcess;
  * <li>{@code bench.n} messages per throughput case (default 200000), {@code bench.reps} repetitions (default 3);
  * <li>{@code bench.quick=true}: N=30000, one repetition, 5 s latency runs;
  * <li>{@code bench.cases}: comma-separated case-name prefixes to run (default all);
+ * <li>{@code bench.soak=MINUTES}: instead of the cases, the soak run (QoS 1, 256 B, {@code bench.soak.rate} msg/s,
+ * default 3000) with the bridge's heap after GC sampled every 30 s, written to soak.md;
  * <li>{@code bench.profile=true}: the bridge records a JFR profile of the run ({@code bridge.jfr} in the work directory);
  * <li>{@code bench.out}: output directory (default target/benchmark); {@code bench.window}: publisher window.
  * </ul>
@@ -84,6 +86,11 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.fromSystemProperties();
+        int soakMinutes = Integer.parseInt(Options.property("bench.soak", "0"));
+        if (soakMinutes > 0) {
+            soak(options, Duration.ofMinutes(soakMinutes), Integer.parseInt(Options.property("bench.soak.rate", "3000")));
+            return;
+        }
         List<BenchCase> cases = allCases().stream()
                 .filter(c -> options.caseFilter().isEmpty() || options.caseFilter().stream().anyMatch(c.name()::startsWith))
                 .toList();
@@ -128,6 +135,31 @@ public final class Benchmark {
             Runtime.getRuntime().removeShutdownHook(stopOnExit);
         }
         writeReport(options, cases, results, loadAtStart, loadAverage(), Duration.between(started, Instant.now()));
+    }
+
+    /** {@code bench.soak=MINUTES}: only the soak run (see {@link Soak}), sampled every 30 s; writes soak.md. */
+    private static void soak(Options options, Duration duration, int perSecond) throws Exception {
+        MosquittoProcess.executable();
+        Files.createDirectories(options.out());
+        BenchmarkRig rig = new BenchmarkRig(Files.createTempDirectory("benchmark-soak-"));
+        Thread stopOnExit = new Thread(rig::close, "benchmark-cleanup");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        String report;
+        try {
+            rig.startBrokers();
+            try (LoadPublisher publisher = new LoadPublisher(rig.mosquitto().port(), "bench-publisher", options.window(),
+                    CaseRunner.STALL)) {
+                rig.startBridge();
+                Soak.Outcome outcome = Soak.run(rig, publisher, duration, perSecond, Duration.ofSeconds(30));
+                report = Soak.markdown(outcome, duration, perSecond, BenchmarkRig.BRIDGE_HEAP);
+            }
+        } finally {
+            rig.close();
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        }
+        Soak.write(options.out(), report);
+        System.out.println(report);
+        System.out.println("Results: " + options.out().toAbsolutePath().resolve("soak.md"));
     }
 
     /** One discarded pass at a fifth of N (JIT, connections, first fetches); ProducerPerformance is a fresh JVM anyway. */
