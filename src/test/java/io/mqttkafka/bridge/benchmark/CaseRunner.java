@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -139,15 +138,7 @@ final class CaseRunner implements AutoCloseable {
             long intervalNanos = benchCase.paced() ? TimeUnit.SECONDS.toNanos(1) / PACED_RATE : 0;
             long startNanos = System.nanoTime();
             for (int sequence = 0; sequence < count; sequence++) {
-                long intendedNanos = startNanos + sequence * intervalNanos;
-                if (intervalNanos > 0) {
-                    // Pacing, not synchronisation: wait for this record's slot in the schedule.
-                    for (long now = System.nanoTime(); now < intendedNanos; now = System.nanoTime()) {
-                        LockSupport.parkNanos(intendedNanos - now);
-                    }
-                } else {
-                    intendedNanos = System.nanoTime();
-                }
+                long intendedNanos = LoadPublisher.awaitSlot(startNanos, sequence, intervalNanos);
                 producer.send(new ProducerRecord<>(kafkaTopic,
                         BenchPayload.encode(sequence, intendedNanos, runId, benchCase.size())), (metadata, error) -> {
                             if (error != null) {

@@ -49,6 +49,22 @@ final class LoadPublisher implements AutoCloseable {
         return publish(topic, qos, count, size, runId, TimeUnit.SECONDS.toNanos(1) / perSecond);
     }
 
+    /**
+     * Waits for message {@code sequence}'s slot in a schedule starting at {@code startNanos} (pacing, not
+     * synchronisation) and returns the intended send time; with {@code intervalNanos} 0 (full speed), now.
+     * Latency is measured from the intended time, so a late sender does not hide its own delay.
+     */
+    static long awaitSlot(long startNanos, int sequence, long intervalNanos) {
+        if (intervalNanos <= 0) {
+            return System.nanoTime();
+        }
+        long intendedNanos = startNanos + sequence * intervalNanos;
+        for (long now = System.nanoTime(); now < intendedNanos; now = System.nanoTime()) {
+            LockSupport.parkNanos(intendedNanos - now);
+        }
+        return intendedNanos;
+    }
+
     private Sent publish(String topic, int qos, int count, int size, long runId, long intervalNanos)
             throws InterruptedException {
         MqttQos mqttQos = MqttQos.fromCode(qos);
@@ -56,15 +72,7 @@ final class LoadPublisher implements AutoCloseable {
         AtomicReference<Throwable> firstFailure = new AtomicReference<>();
         long startNanos = System.nanoTime();
         for (int sequence = 0; sequence < count; sequence++) {
-            long intendedNanos = startNanos + sequence * intervalNanos;
-            if (intervalNanos > 0) {
-                // Pacing, not synchronisation: wait for this message's slot in the schedule.
-                for (long now = System.nanoTime(); now < intendedNanos; now = System.nanoTime()) {
-                    LockSupport.parkNanos(intendedNanos - now);
-                }
-            } else {
-                intendedNanos = System.nanoTime();
-            }
+            long intendedNanos = awaitSlot(startNanos, sequence, intervalNanos);
             if (!window.tryAcquire(stall.toMillis(), TimeUnit.MILLISECONDS)) {
                 return new Sent(startNanos, sequence, failed.get(), "publisher window stuck for " + stall);
             }
