@@ -3,6 +3,8 @@ package io.mqttkafka.bridge;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
@@ -41,7 +43,12 @@ public final class BridgeRuntime implements AutoCloseable {
     private final DeadLetterWriter deadLetterWriter;
     private final MqttToKafkaPipeline mqttToKafka;
     private final List<KafkaToMqttPipeline> kafkaToMqtt;
-    private final MqttConnection mqtt;
+    /** MQTT → Kafka; null when no such mapping is configured. */
+    private final MqttConnection subscriber;
+    /** Kafka → MQTT; null when no such mapping is configured. */
+    private final MqttConnection publisher;
+    /** The connections that exist, subscriber first. */
+    private final List<MqttConnection> connections;
     private final BridgeMetrics metrics;
 
     /** Validates the configuration and builds everything; connects nothing yet. */
@@ -69,38 +76,50 @@ public final class BridgeRuntime implements AutoCloseable {
         List<MqttSubscription> subscriptions = routes.routes().stream()
                 .map(BridgeRuntime::subscription)
                 .toList();
-        this.mqtt = new MqttConnection(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
+        this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(), endpoints.mqttHost(),
+                endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
+        this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
+                endpoints.mqttHost(), endpoints.mqttPort(), publisherClientId(clientId));
+        this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
         boolean mqtt5 = config.mqtt().protocolVersion() == 5;
         this.kafkaToMqtt = validated.kafkaToMqtt().stream()
                 .map(group -> new KafkaToMqttPipeline(group, config.id(),
                         () -> KafkaConsumers.create(group.groupId(), endpoints.kafkaBootstrapServers(), kafka.properties(),
                                 clientId),
-                        mqtt::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
+                        publisher::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
                         kafka.consumer(),
                         config.shutdownTimeout()))
                 .toList();
     }
 
     private static MqttSubscription subscription(MqttToKafkaRoute route) {
-        return new MqttSubscription(route.filter().subscriptionFilter(), route.qos(), route.filter().shareGroup().isPresent());
+        return new MqttSubscription(route.filter().subscriptionFilter(), route.qos());
+    }
+
+    /**
+     * The client id of the Kafka → MQTT connection: derived, so that it is as unique and as stable as the
+     * subscriber's and a broker ACL can name it.
+     */
+    static String publisherClientId(String clientId) {
+        return clientId + "-pub";
     }
 
     /** Starts connecting; returns at once (connections retry with backoff in the background). */
     public void start() {
-        LOG.infof("Starting bridge '%s' (MQTT client id %s, MQTT %s:%d, Kafka %s)", config.id(), clientId,
-                endpoints.mqttHost(), endpoints.mqttPort(), endpoints.kafkaBootstrapServers());
+        LOG.infof("Starting bridge '%s' (MQTT client ids %s, MQTT %s:%d, Kafka %s)", config.id(),
+                connections.stream().map(MqttConnection::clientId).toList(), endpoints.mqttHost(), endpoints.mqttPort(),
+                endpoints.kafkaBootstrapServers());
         topicPresence.startProbing(Duration.ofSeconds(5));
-        mqtt.start();
+        connections.forEach(MqttConnection::start);
         kafkaToMqtt.forEach(KafkaToMqttPipeline::start);
     }
 
-    public boolean isMqttConnected() {
-        return mqtt.isConnected();
-    }
-
-    /** Connected, and the broker accepted every subscription: messages published from now on are bridged. */
+    /**
+     * Both MQTT connections are up, and the broker accepted every subscription: messages published from now on
+     * are bridged in both directions.
+     */
     public boolean isReady() {
-        return mqtt.isConnected() && mqtt.isSubscribed();
+        return connections.stream().allMatch(connection -> connection.isConnected() && connection.isSubscribed());
     }
 
     /** Readiness of the Kafka side: the last probe (every 5 s) reached a broker. */
@@ -132,7 +151,7 @@ public final class BridgeRuntime implements AutoCloseable {
     }
 
     /**
-     * Graceful stop. Kafka → MQTT first, while the MQTT connection is still up: stop polling, wait for the
+     * Graceful stop. Kafka → MQTT first, while the MQTT connections are still up: stop polling, wait for the
      * broker to acknowledge what is in flight, commit. Then MQTT → Kafka: take no new messages, wait for
      * Kafka to acknowledge what is in flight, let those acknowledgements reach the broker, then disconnect.
      * Each wait is bounded by {@code bridge.shutdown-timeout}; what is still unacknowledged stays uncommitted
@@ -147,7 +166,7 @@ public final class BridgeRuntime implements AutoCloseable {
             LOG.warnf("%d MQTT messages were still waiting for Kafka after %s; they are not acknowledged and "
                     + "the broker will redeliver them", left, timeout);
         }
-        mqtt.disconnect(Duration.ofSeconds(5));
+        connections.forEach(connection -> connection.disconnect(Duration.ofSeconds(5)));
         deadLetterWriter.close();
         producers.close(Duration.ofSeconds(5));
         topicPresence.close();

@@ -407,23 +407,12 @@ class FaultInjectionIT {
             Files.writeString(REPORT, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
 
-        /**
-         * Known limit, not yet fixed (docs/reliability.md): after a SIGKILL the broker still holds, in the bridge's
-         * persistent session, the QoS 2 packet ids it answered with PUBREC and awaits PUBREL for; the restarted
-         * bridge does not know them, reuses them for new publishes, and the broker treats those as duplicates and
-         * drops them while still completing the handshake, so their offsets are committed. Seen once in the CI-sized
-         * suite (8 of 900). Reported in the counts below, not asserted away silently.
-         */
-        private boolean isKnownQos2PublishLoss(String direction, int qos) {
-            return scenario.equals("bridge-kill") && qos == 2 && direction.startsWith("Kafka");
-        }
-
         private String count(String direction, int qos, Set<String> expected, Map<String, Long> copies,
                 boolean noDuplicates, double countedDrops) {
             long delivered = expected.stream().filter(copies::containsKey).count();
             long lost = expected.size() - delivered;
             long duplicates = copies.values().stream().mapToLong(c -> c - 1).sum();
-            if (qos > 0 && !isKnownQos2PublishLoss(direction, qos)) {
+            if (qos > 0) {
                 assertThat(lost).as("%s: %s QoS %d lost", scenario, direction, qos).isZero();
             }
             if (qos == 2 && noDuplicates && direction.startsWith("MQTT")) {

@@ -73,21 +73,23 @@ public interface BridgeConfig {
 
         /**
          * MQTT client identifier. Must be unique per replica and stable across restarts: the broker keys
-         * the persistent session on it. Default: {@code <bridge.id>-<host name>}.
+         * the persistent session on it. Default: {@code <bridge.id>-<host name>}. The Kafka → MQTT
+         * connection uses this id with {@code -pub} appended.
          */
         @WithName("client-id")
         Optional<String> clientId();
 
         /**
-         * {@code false} keeps the session (subscriptions and queued QoS 1/2 messages) across bridge
-         * restarts; {@code true} starts afresh and loses what was queued while the bridge was away.
+         * {@code false} keeps the subscriber's session (subscriptions and queued QoS 1/2 messages) across
+         * bridge restarts; {@code true} starts afresh and loses what was queued while the bridge was away. The
+         * Kafka → MQTT publisher connection always starts clean (see {@code MqttConnection}).
          */
         @WithName("clean-start")
         @WithDefault("false")
         boolean cleanStart();
 
         /**
-         * MQTT 5: how long the broker keeps the session while the bridge is disconnected. Ignored with
+         * MQTT 5: how long the broker keeps the subscriber's session while the bridge is disconnected. Ignored with
          * MQTT 3.1.1, where a non-clean session never expires on the broker's side.
          */
         @WithName("session-expiry")

@@ -41,11 +41,22 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import io.mqttkafka.bridge.config.BridgeConfig;
 
 /**
- * The bridge's one MQTT connection, used by both directions: a persistent session, automatic reconnect
- * with exponential backoff (from the first attempt on), every incoming message handed to the sink with
- * manual acknowledgement, and {@link #publish(OutboundMessage)} for the Kafka → MQTT direction. One
- * connection for both is what makes MQTT 5's No Local work: the broker does not send a client the messages
- * that client published itself.
+ * One of the bridge's two MQTT connections, each with automatic reconnect and exponential backoff (from the
+ * first attempt on). The two differ in their session, because the two directions need opposite things:
+ *
+ * <ul>
+ * <li>The {@linkplain #subscriber subscriber} keeps a persistent session (unless configured otherwise): the
+ * broker queues QoS 1/2 messages while the bridge is away and redelivers the unacknowledged ones, which is
+ * what makes MQTT → Kafka at-least-once across restarts. Every incoming message goes to the sink with manual
+ * acknowledgement.</li>
+ * <li>The {@linkplain #publisher publisher} (Kafka → MQTT) never resumes a session: clean start, session
+ * expiry 0. Its durable state is the uncommitted Kafka offsets, not the broker's session. A resumed session
+ * would be harmful: after a crash the broker still holds the QoS 2 packet ids it answered with PUBREC and
+ * awaits PUBREL for, the new process does not know them and reuses them, and the broker must then drop those
+ * publishes as duplicates while completing the handshake (MQTT 5 §4.3.3, 3.1.1 §4.3.3), so their offsets
+ * would be committed and the records lost. Publishes in flight when the connection drops fail (the session
+ * ends with it) and the caller publishes them again.</li>
+ * </ul>
  *
  * <p>The manual-ack flow is registered for {@link MqttGlobalPublishFilter#REMAINING} <em>before</em>
  * {@code connect()}: messages that the broker redelivers when a session resumes arrive before any
@@ -62,7 +73,10 @@ public final class MqttConnection {
     private final int port;
     private final String clientId;
     private final List<MqttSubscription> subscriptions;
+    /** Null on the publisher, which subscribes to nothing. */
     private final Consumer<InboundMessage> sink;
+    private final boolean cleanStart;
+    private final long sessionExpirySeconds;
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile boolean connected;
@@ -71,14 +85,29 @@ public final class MqttConnection {
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
 
-    public MqttConnection(BridgeConfig.Mqtt config, String host, int port, String clientId,
-            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
+    private MqttConnection(BridgeConfig.Mqtt config, String host, int port, String clientId,
+            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, boolean cleanStart,
+            long sessionExpirySeconds) {
         this.config = config;
         this.host = host;
         this.port = port;
         this.clientId = clientId;
         this.subscriptions = List.copyOf(subscriptions);
         this.sink = sink;
+        this.cleanStart = cleanStart;
+        this.sessionExpirySeconds = sessionExpirySeconds;
+    }
+
+    /** The MQTT → Kafka connection: subscribes, hands every message to {@code sink}, session as configured. */
+    public static MqttConnection subscriber(BridgeConfig.Mqtt config, String host, int port, String clientId,
+            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
+        return new MqttConnection(config, host, port, clientId, subscriptions, sink, config.cleanStart(),
+                config.sessionExpiry().toSeconds());
+    }
+
+    /** The Kafka → MQTT connection: publishes only, and starts a new session on every connect (see above). */
+    public static MqttConnection publisher(BridgeConfig.Mqtt config, String host, int port, String clientId) {
+        return new MqttConnection(config, host, port, clientId, List.of(), null, true, 0);
     }
 
     /** Starts connecting; returns at once. Failed attempts are retried with backoff until {@link #disconnect()}. */
@@ -119,12 +148,14 @@ public final class MqttConnection {
 
     private void startMqtt5(MqttClientBuilder builder) {
         client5 = builder.useMqttVersion5().buildAsync();
-        client5.publishes(MqttGlobalPublishFilter.REMAINING,
-                publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis())), true);
+        if (sink != null) {
+            client5.publishes(MqttGlobalPublishFilter.REMAINING,
+                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis())), true);
+        }
         Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
                 client5.connectWith()
-                        .cleanStart(config.cleanStart())
-                        .sessionExpiryInterval(config.sessionExpiry().toSeconds())
+                        .cleanStart(cleanStart)
+                        .sessionExpiryInterval(sessionExpirySeconds)
                         .keepAlive((int) config.keepAlive().toSeconds())
                         .restrictions().receiveMaximum(config.receiveMaximum()).applyRestrictions();
         if (config.username().isPresent() || config.password().isPresent()) {
@@ -146,11 +177,13 @@ public final class MqttConnection {
 
     private void startMqtt3(MqttClientBuilder builder) {
         client3 = builder.useMqttVersion3().buildAsync();
-        client3.publishes(MqttGlobalPublishFilter.REMAINING,
-                publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis())), true);
+        if (sink != null) {
+            client3.publishes(MqttGlobalPublishFilter.REMAINING,
+                    publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis())), true);
+        }
         Mqtt3ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>> connect =
                 client3.connectWith()
-                        .cleanSession(config.cleanStart())
+                        .cleanSession(cleanStart)
                         .keepAlive((int) config.keepAlive().toSeconds());
         if (config.username().isPresent()) {
             Mqtt3SimpleAuthBuilder.Complete auth = Mqtt3SimpleAuth.builder().username(config.username().get());
@@ -196,8 +229,6 @@ public final class MqttConnection {
             complete = (complete == null ? builder : complete).addSubscription()
                     .topicFilter(subscription.filter())
                     .qos(MqttQos.fromCode(subscription.qos()))
-                    // The bridge's own publications (Kafka → MQTT) must not come back; forbidden on shared ones.
-                    .noLocal(!subscription.shared())
                     // A resumed session already delivered the retained messages once.
                     .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
                     // Keep the retain flag on live messages too: the mirror of retained state (tombstones)
@@ -283,8 +314,8 @@ public final class MqttConnection {
      * PUBCOMP for QoS 2; for QoS 0 when it was written) and fails with the broker's error reason or the
      * client's exception otherwise.
      *
-     * <p>While disconnected, the client keeps publishes of a persistent session queued and sends them after
-     * reconnecting. <strong>May block the calling thread</strong> when the client's own in-flight window is
+     * <p>Only on the {@linkplain #publisher publisher}. Publishes in flight when the connection drops fail with
+     * {@code MqttSessionExpiredException}, as the session ends with the connection. <strong>May block the calling thread</strong> when the client's own in-flight window is
      * full (see the hivemq-mqtt-client's publish flow): call it from a thread that may wait, never from the
      * Kafka poll loop or an MQTT client thread.
      */

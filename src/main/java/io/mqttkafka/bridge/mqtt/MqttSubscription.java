@@ -5,7 +5,6 @@ package io.mqttkafka.bridge.mqtt;
  *
  * @param filter the filter as sent in SUBSCRIBE (wildcards only, optional {@code $share/<group>/} prefix)
  * @param qos    maximum QoS requested
- * @param shared whether it is a shared subscription (MQTT 5 forbids No Local on those)
  */
-public record MqttSubscription(String filter, int qos, boolean shared) {
+public record MqttSubscription(String filter, int qos) {
 }

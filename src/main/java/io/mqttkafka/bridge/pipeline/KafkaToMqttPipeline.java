@@ -71,6 +71,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
     /** Commits are batched: often enough that a crash redelivers little, rarely enough to cost nothing. */
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /**
+     * A lost MQTT connection fails every publish in flight at once (the publisher's session ends with it): one
+     * warning per interval says so, the retry counter counts them all.
+     */
+    private static final long PUBLISH_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] EMPTY = new byte[0];
 
     private final KafkaToMqttRouteGroup group;
@@ -92,6 +97,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final ScheduledExecutorService retryTimer;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong inFlightBytes = new AtomicLong();
+    private final AtomicLong nextPublishFailureLogNanos = new AtomicLong(System.nanoTime());
     private final Object progress = new Object();
     /** Poll thread only. */
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
@@ -448,15 +454,23 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
         metrics.publishRetried();
         long delay = Backoff.delayMillis(attempt);
-        if (Backoff.worthLogging(attempt)) {
-            LOG.warnf("MQTT publish to %s failed (%s: %s); retrying in %d ms, the offset stays uncommitted",
-                    publish.message.topic(), cause.getClass().getSimpleName(), cause.getMessage(), delay);
+        if (isTimeToLogPublishFailure()) {
+            LOG.warnf("MQTT publish to %s failed (%s: %s); retrying in %d ms with backoff, the offset stays uncommitted "
+                    + "(further failures in the next %d s are only counted in bridge_mqtt_publish_retries_total)",
+                    publish.message.topic(), cause.getClass().getSimpleName(), cause.getMessage(), delay,
+                    TimeUnit.NANOSECONDS.toSeconds(PUBLISH_FAILURE_LOG_INTERVAL_NANOS));
         }
         try {
             retryTimer.schedule(() -> publishQueue.add(() -> publish(publish, attempt + 1)), delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopped) {
             // closing
         }
+    }
+
+    private boolean isTimeToLogPublishFailure() {
+        long now = System.nanoTime();
+        long next = nextPublishFailureLogNanos.get();
+        return now - next >= 0 && nextPublishFailureLogNanos.compareAndSet(next, now + PUBLISH_FAILURE_LOG_INTERVAL_NANOS);
     }
 
     /** A record that can never be published as it is: the mapping's failure strategy decides. */
