@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,6 +66,13 @@ class FaultInjectionIT {
     /** After a fault heals, everything must have arrived within this time. */
     private static final Duration HEAL_DEADLINE = Duration.ofSeconds(SOAK ? 300 : 90);
     private static final String HEAP = "160m";
+    /**
+     * The bridge's {@code max.block.ms} in the suite: the longest the first message to a missing topic holds the
+     * sender, the one retry bound poison can impose on the messages behind it.
+     */
+    private static final Duration MAX_BLOCK = Duration.ofSeconds(2);
+    /** Processing time allowed on top of {@link #MAX_BLOCK} on a loaded 2-core machine. */
+    private static final Duration PROBE_SLACK = Duration.ofSeconds(3);
     private static final Path REPORT = Path.of("target", "fault-injection-report.txt");
 
     private static KafkaBrokerProcess kafka;
@@ -191,15 +200,35 @@ class FaultInjectionIT {
                 """)) {
             run.phase(0, true, true);
             int poison = 0;
+            Map<String, Long> probesSentAt = new HashMap<>();
             for (int i = 0; i < 5; i++) {
                 run.publisher.publish(run.root + "/odd/has space " + i, bytes("odd-" + i), 1).get(30, TimeUnit.SECONDS);
                 run.publisher.publish(run.root + "/missing/t" + i, bytes("missing-" + i), 1).get(30, TimeUnit.SECONDS);
                 run.publisher.publish(run.root + "/big/b" + i, new byte[8 * 1024], 1).get(30, TimeUnit.SECONDS);
                 run.producer.send(run.sourceTopic(1), (byte[]) null, bytes("no-key-" + i)).get(30, TimeUnit.SECONDS);
                 poison += 4;
+                // A good message right behind the poison: how long it takes to reach Kafka is the delay the poison
+                // imposed on the stream (the probe's QoS 1 topic stamps records with the broker's append time). Each
+                // round's probe is awaited before the next round's poison, so every delay is one round's own: at
+                // QoS 1/2 HiveMQ CE sends nothing new while the missing-topic message is unacknowledged, so rounds
+                // faster than max.block.ms would add their waits up in the broker (DeadLetterTest shows the bridge
+                // does not add them up behind Mosquitto).
+                String probe = "probe1-" + i;
+                probesSentAt.put(probe, System.currentTimeMillis());
+                run.publishMqtt("probe", i, i + 1);
                 run.phase(1 + i % 2, true, true, i, 5);
+                Awaitility.await(probe + " in Kafka").atMost(HEAL_DEADLINE).pollInterval(Duration.ofMillis(200))
+                        .until(() -> run.probeDelaysMillis(Map.of(probe, 0L)).containsKey(probe));
             }
             run.assertOutcome(true);
+            Map<String, Long> probeDelays = run.probeDelaysMillis(probesSentAt);
+            assertThat(probeDelays.keySet()).as("probes in Kafka").containsExactlyInAnyOrderElementsOf(probesSentAt.keySet());
+            long worstProbeDelay = Collections.max(probeDelays.values());
+            run.report(String.format("%-14s a good message right behind poison reached Kafka after at most %d ms "
+                    + "(bound: max.block.ms %d ms + %d ms; each: %s)%n", run.scenario, worstProbeDelay, MAX_BLOCK.toMillis(),
+                    PROBE_SLACK.toMillis(), new java.util.TreeMap<>(probeDelays)));
+            assertThat(worstProbeDelay).as("delay poison imposes on the stream behind it (ms)")
+                    .isLessThanOrEqualTo(MAX_BLOCK.plus(PROBE_SLACK).toMillis());
             int expectedPoison = poison;
             Awaitility.await("every poison message dead-lettered").atMost(HEAL_DEADLINE)
                     .until(() -> run.deadLetters().size() == expectedPoison);
@@ -237,7 +266,9 @@ class FaultInjectionIT {
             this.deadLetterTopic = root + ".dead-letter";
             List<NewTopic> topics = new ArrayList<>();
             for (int qos = 0; qos <= 2; qos++) {
-                topics.add(new NewTopic(kafkaTopic(qos), 3, (short) 1));
+                // Append time: the poison scenario reads when a record reached Kafka from its timestamp.
+                topics.add(new NewTopic(kafkaTopic(qos), 3, (short) 1)
+                        .configs(Map.of("message.timestamp.type", "LogAppendTime")));
                 topics.add(new NewTopic(sourceTopic(qos), 3, (short) 1));
             }
             topics.add(new NewTopic(deadLetterTopic, 1, (short) 1));
@@ -264,13 +295,13 @@ class FaultInjectionIT {
             mappings.append(extraMappings.formatted(root, root + ".big"));
             String yaml = BridgeProcess.connectionYaml(bridgeId, clientId, kafka.bootstrapServers()) + """
                         properties:
-                          max.block.ms: 2000
+                          max.block.ms: %d
                       dead-letter-topic: %s
                       mqtt-to-kafka:
                     %s
                       kafka-to-mqtt:
                     %s
-                    """.formatted(deadLetterTopic, mappings, reverse);
+                    """.formatted(MAX_BLOCK.toMillis(), deadLetterTopic, mappings, reverse);
             this.brokerDropsAtStart = SharedBrokers.mqtt().droppedMessages();
             this.subscriber = MqttTestSubscriber.subscribePersistent(SharedBrokers.mqtt().port(), 2, root + "/out/#");
             this.producer = new KafkaTestProducer(kafka.bootstrapServers());
@@ -377,6 +408,19 @@ class FaultInjectionIT {
             reportAndAssert(healedAt, qos2WithoutDuplicates);
         }
 
+        /** For each MQTT → Kafka QoS 1 id sent at the given time: milliseconds until Kafka appended its record. */
+        Map<String, Long> probeDelaysMillis(Map<String, Long> sentAtMillis) {
+            return KafkaTestConsumer.readAvailable(kafka.bootstrapServers(), kafkaTopic(1), Duration.ofMillis(300)).stream()
+                    .filter(r -> sentAtMillis.containsKey(new String(r.value(), StandardCharsets.UTF_8)))
+                    .collect(Collectors.toMap(r -> new String(r.value(), StandardCharsets.UTF_8),
+                            r -> r.timestamp() - sentAtMillis.get(new String(r.value(), StandardCharsets.UTF_8)), Math::max));
+        }
+
+        void report(String line) throws IOException {
+            System.out.print(line);
+            Files.writeString(REPORT, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+
         private void awaitEverything() {
             Awaitility.await(scenario + ": every QoS 1/2 message delivered after the fault healed")
                     .atMost(HEAL_DEADLINE).pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -403,8 +447,7 @@ class FaultInjectionIT {
             }
             report.append(String.format("%-14s all QoS 1/2 delivered %d s after the fault healed; QoS 0 drops counted by the"
                     + " bridge: %.0f, by the MQTT broker: %d%n", scenario, healSeconds, dropped, brokerDrops));
-            System.out.print(report);
-            Files.writeString(REPORT, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            report(report.toString());
         }
 
         private String count(String direction, int qos, Set<String> expected, Map<String, Long> copies,

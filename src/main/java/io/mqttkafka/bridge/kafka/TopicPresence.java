@@ -39,6 +39,7 @@ public final class TopicPresence implements AutoCloseable {
     private final Duration checkTimeout;
     private final Duration rememberMissingFor;
     private final Map<String, Long> missingUntilNanos = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Boolean>> checksInFlight = new ConcurrentHashMap<>();
     private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "kafka-cluster-probe");
         thread.setDaemon(true);
@@ -94,10 +95,16 @@ public final class TopicPresence implements AutoCloseable {
 
     /**
      * Asks the cluster. Completes with {@code true} only when a broker answered that the topic does not
-     * exist; {@code false} when it exists or the cluster could not be reached in time.
+     * exist; {@code false} when it exists or the cluster could not be reached in time. Concurrent checks of
+     * one topic share one request: the messages that waited for a missing topic's metadata together all
+     * ask at once.
      */
     public CompletableFuture<Boolean> checkMissing(String topic) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
+        CompletableFuture<Boolean> running = checksInFlight.putIfAbsent(topic, result);
+        if (running != null) {
+            return running;
+        }
         admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
                 .allTopicNames()
                 .whenComplete((descriptions, failure) -> {
@@ -105,6 +112,7 @@ public final class TopicPresence implements AutoCloseable {
                     if (missing) {
                         missingUntilNanos.put(topic, System.nanoTime() + rememberMissingFor.toNanos());
                     }
+                    checksInFlight.remove(topic, result);
                     result.complete(missing);
                 });
         return result;

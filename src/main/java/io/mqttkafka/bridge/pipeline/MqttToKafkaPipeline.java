@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
@@ -25,7 +26,7 @@ import io.mqttkafka.bridge.failure.FailureKind;
 import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
-import io.mqttkafka.bridge.kafka.ProducerProfile;
+import io.mqttkafka.bridge.kafka.TopicMetadataGate;
 import io.mqttkafka.bridge.kafka.TopicPresence;
 import io.mqttkafka.bridge.mapping.KafkaTopicNames;
 import io.mqttkafka.bridge.mapping.RouteTable;
@@ -38,9 +39,11 @@ import io.mqttkafka.bridge.mqtt.InboundMessage;
  * the message to MQTT as its {@link DeliveryPolicy} says.
  *
  * <p>Threads: {@link #accept} runs on the MQTT client's thread and only decides and hands over; all
- * {@code producer.send()} calls happen on one sender thread, because a send can block (metadata for a
- * new topic, a full buffer) and the MQTT client's threads must never block. One sender thread also keeps
- * records in arrival order, which is what keeps per-topic order in Kafka. Acknowledgements happen on the
+ * {@code producer.send()} calls happen on one sender thread, because a send can block (a full buffer) and
+ * the MQTT client's threads must never block. One sender thread also keeps records in arrival order, which
+ * is what keeps per-topic order in Kafka. The one wait that depends on the message, for the metadata of a
+ * topic the producer does not know yet (up to {@code max.block.ms} if it does not exist), happens off the
+ * sender thread, so a message to a missing topic holds back no other topic. Acknowledgements happen on the
  * Kafka producer's callback thread; the MQTT client sends them in arrival order.
  *
  * <p>Memory stays bounded without a bounded queue: QoS 1/2 messages in flight are limited by the MQTT
@@ -66,6 +69,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             runnable -> daemon(runnable, "mqtt-to-kafka-sender"));
     private final ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "mqtt-to-kafka-retry"));
+    private final TopicMetadataGate metadataGate = new TopicMetadataGate(sender);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger qos0InFlight = new AtomicInteger();
     private final Object drained = new Object();
@@ -146,11 +150,20 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
     }
 
-    /** Sends on the sender thread; failures come back on the producer's thread. */
+    /**
+     * Sends on the sender thread, once the producer knows the topic (a new topic's metadata is awaited off this
+     * thread, see {@link TopicMetadataGate}); failures come back on the producer's thread.
+     */
     private void send(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record, int attempt) {
-        ProducerProfile profile = pending.policy.producerProfile();
+        Producer<byte[], byte[]> producer = producers.get(pending.policy.producerProfile());
+        metadataGate.whenReady(producer, record.topic(), () -> sendNow(producer, pending, target, record, attempt),
+                failure -> onFailure(pending, target, record, attempt, failure, -1));
+    }
+
+    private void sendNow(Producer<byte[], byte[]> producer, PendingMessage pending, RouteTarget target,
+            ProducerRecord<byte[], byte[]> record, int attempt) {
         try {
-            producers.get(profile).send(record, (metadata, failure) -> {
+            producer.send(record, (metadata, failure) -> {
                 if (failure == null) {
                     metrics.written(target.route().name());
                     pending.partDone();
@@ -169,7 +182,11 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         if (!accepting && failure instanceof IllegalStateException) {
             return; // producer closed during shutdown; the message stays unacknowledged
         }
-        switch (FailureKind.classify(failure)) {
+        FailureKind kind = FailureKind.classify(failure);
+        if (kind == FailureKind.POSSIBLY_MISSING_TOPIC) {
+            metadataGate.forget(producers.get(pending.policy.producerProfile()), record.topic());
+        }
+        switch (kind) {
             case POISON -> deadLetter(pending, target, record.key(), headersOf(record), FailureKind.reasonCode(failure),
                     failure.getMessage(), failure);
             case POSSIBLY_MISSING_TOPIC -> topicPresence.checkMissing(record.topic()).thenAccept(missing -> {
@@ -333,6 +350,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             }
         }
         retryTimer.shutdownNow();
+        metadataGate.close();
         sender.shutdownNow();
         return inFlight.get();
     }

@@ -16,7 +16,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,6 +27,7 @@ import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.dev.EmbeddedKafkaBroker;
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestConfigs;
@@ -112,6 +115,72 @@ class DeadLetterTest {
             ConsumerRecord<byte[], byte[]> missing = find(deadLetters, root + "/missing-" + site + "/data");
             assertThat(header(missing, BridgeHeaders.DLQ_REASON)).startsWith("topic-missing:").contains("does not exist");
             assertThat(text(missing.value())).isEqualTo("nowhere");
+        }
+    }
+
+    /**
+     * The wait for a missing topic's metadata ({@code max.block.ms}, long here) is spent off the sender: a message
+     * to another topic, published behind messages to two different missing topics, reaches Kafka long before the
+     * wait ends, and the missing ones are dead-lettered when it does, in parallel rather than one after the other.
+     * QoS 0 here: at QoS 1/2 HiveMQ CE sends a client its next messages only once the ones in flight are
+     * acknowledged, and acknowledgements leave in order, so the broker itself holds the rest back until the
+     * missing-topic message is dead-lettered. Mosquitto keeps sending: the QoS 1/2 variant runs against it.
+     */
+    @Test
+    void messagesToMissingTopicsHoldBackNoOtherTopic() throws Exception {
+        assertMissingTopicsHoldBackNoOtherTopic(SharedBrokers.mqtt().port(), 0);
+    }
+
+    @ParameterizedTest(name = "QoS {0}")
+    @ValueSource(ints = {1, 2})
+    void messagesToMissingTopicsHoldBackNoOtherTopicBehindMosquitto(int qos) throws Exception {
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(MosquittoProcess.isInstalled(),
+                    "Skipped: this variant needs a broker that keeps sending while acks are outstanding. "
+                            + MosquittoProcess.INSTALL_HINT);
+        }
+        try (MosquittoProcess mosquitto = MosquittoProcess.start()) {
+            assertMissingTopicsHoldBackNoOtherTopic(mosquitto.port(), qos);
+        }
+    }
+
+    private static void assertMissingTopicsHoldBackNoOtherTopic(int mqttPort, int qos) throws Exception {
+        String root = SharedBrokers.unique("missing");
+        String site = SharedBrokers.unique("site");
+        String goodTopic = "ok-" + site;
+        String deadLetterTopic = SharedBrokers.unique("dlq");
+        createTopics(goodTopic, deadLetterTopic);
+        Duration maxBlock = Duration.ofSeconds(10);
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .set("bridge.mqtt.port", Integer.toString(mqttPort))
+                .set("bridge.kafka.bootstrap-servers", kafka.bootstrapServers())
+                .set("bridge.dead-letter-topic", deadLetterTopic)
+                .set("bridge.kafka.properties.max.block.ms", Long.toString(maxBlock.toMillis()))
+                .mapping("by-site", root + "/{site}/data", qos, "ok-{site}", "{site}")
+                .build();
+
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(mqttPort, 5)) {
+            // Warm the good topic up, so what is measured below is only the missing topics' effect.
+            publisher.publish(root + "/" + site + "/data", "warm-up".getBytes(StandardCharsets.UTF_8), qos).join();
+            KafkaTestConsumer.readAtLeast(kafka.bootstrapServers(), goodTopic, 1, TIMEOUT);
+
+            long sentAt = System.nanoTime();
+            publisher.publish(root + "/missing-a-" + site + "/data", "nowhere-a".getBytes(StandardCharsets.UTF_8), qos).join();
+            publisher.publish(root + "/missing-b-" + site + "/data", "nowhere-b".getBytes(StandardCharsets.UTF_8), qos).join();
+            publisher.publish(root + "/" + site + "/data", "behind".getBytes(StandardCharsets.UTF_8), qos).join();
+
+            List<ConsumerRecord<byte[], byte[]>> delivered = KafkaTestConsumer.readAtLeast(
+                    kafka.bootstrapServers(), goodTopic, 2, maxBlock.dividedBy(2));
+            assertThat(delivered).extracting(r -> text(r.value())).containsExactly("warm-up", "behind");
+
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestConsumer.readAtLeast(
+                    kafka.bootstrapServers(), deadLetterTopic, 2, TIMEOUT);
+            Duration untilDeadLettered = Duration.ofNanos(System.nanoTime() - sentAt);
+            assertThat(deadLetters).extracting(r -> text(r.value())).containsExactlyInAnyOrder("nowhere-a", "nowhere-b");
+            assertThat(deadLetters).allSatisfy(r -> assertThat(header(r, BridgeHeaders.DLQ_REASON)).startsWith("topic-missing:"));
+            assertThat(untilDeadLettered).as("the two waits overlap instead of adding up")
+                    .isLessThan(maxBlock.multipliedBy(2));
         }
     }
 
