@@ -11,8 +11,15 @@ public interface InboundMessage {
 
     String topic();
 
-    /** The payload exactly as received; never null (an empty payload is an empty array). */
+    /**
+     * The payload exactly as received, as a new array on every call; never null (an empty payload is an empty
+     * array). The client keeps its own copy until the message is acknowledged; callers hold theirs only as long
+     * as they need it, so that a message in flight costs one copy of its payload, not two.
+     */
     byte[] payload();
+
+    /** The payload's length in bytes, without copying it. */
+    int payloadSize();
 
     /** The QoS the message was delivered with (the lower of publish and subscription QoS). */
     int qos();

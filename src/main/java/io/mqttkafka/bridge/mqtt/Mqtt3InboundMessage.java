@@ -10,7 +10,7 @@ final class Mqtt3InboundMessage extends ReceivedMessage {
     private final Mqtt3Publish publish;
 
     Mqtt3InboundMessage(Mqtt3Publish publish, long receivedAtMillis) {
-        super(publish.getTopic().toString(), publish.getPayloadAsBytes(), publish.getQos().getCode(),
+        super(publish.getTopic().toString(), publish.getPayload().orElse(null), publish.getQos().getCode(),
                 publish.isRetain(), receivedAtMillis);
         this.publish = publish;
     }

@@ -17,7 +17,7 @@ final class Mqtt5InboundMessage extends ReceivedMessage {
     private Optional<Mqtt5Properties> properties;
 
     Mqtt5InboundMessage(Mqtt5Publish publish, long receivedAtMillis) {
-        super(publish.getTopic().toString(), publish.getPayloadAsBytes(), publish.getQos().getCode(),
+        super(publish.getTopic().toString(), publish.getPayload().orElse(null), publish.getQos().getCode(),
                 publish.isRetain(), receivedAtMillis);
         this.publish = publish;
     }

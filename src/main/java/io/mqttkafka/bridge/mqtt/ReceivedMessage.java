@@ -1,18 +1,23 @@
 package io.mqttkafka.bridge.mqtt;
 
+import java.nio.ByteBuffer;
+
 /**
- * What both MQTT versions' messages have in common, read once on arrival (the payload is copied out of
- * the client's buffer exactly once).
+ * What both MQTT versions' messages have in common, read once on arrival. The payload stays in the client's
+ * (read-only) buffer, which the client holds anyway until the acknowledgement; it is copied out on demand.
  */
 abstract class ReceivedMessage implements InboundMessage {
 
+    private static final byte[] EMPTY = new byte[0];
+
     private final String topic;
-    private final byte[] payload;
+    /** Null for an empty payload. */
+    private final ByteBuffer payload;
     private final int qos;
     private final boolean retain;
     private final long receivedAtMillis;
 
-    ReceivedMessage(String topic, byte[] payload, int qos, boolean retain, long receivedAtMillis) {
+    ReceivedMessage(String topic, ByteBuffer payload, int qos, boolean retain, long receivedAtMillis) {
         this.topic = topic;
         this.payload = payload;
         this.qos = qos;
@@ -27,7 +32,17 @@ abstract class ReceivedMessage implements InboundMessage {
 
     @Override
     public final byte[] payload() {
-        return payload;
+        if (payload == null || !payload.hasRemaining()) {
+            return EMPTY;
+        }
+        byte[] bytes = new byte[payload.remaining()];
+        payload.duplicate().get(bytes);
+        return bytes;
+    }
+
+    @Override
+    public final int payloadSize() {
+        return payload == null ? 0 : payload.remaining();
     }
 
     @Override

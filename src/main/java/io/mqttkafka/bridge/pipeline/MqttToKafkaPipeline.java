@@ -142,10 +142,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 deadLetter(pending, target, key, headers, "topic-missing",
                         "Kafka topic '" + target.kafkaTopic() + "' does not exist and is not auto-created", null);
             } else {
-                byte[] value = message.retain() && message.payload().length == 0
-                        && target.route().retainedEmptyAsTombstone() ? null : message.payload();
-                send(pending, target, new ProducerRecord<>(target.kafkaTopic(), null, message.receivedAtMillis(),
-                        key, value, Arrays.asList(headers)), 0);
+                send(new Write(pending, target, key, headers), 0);
             }
         }
     }
@@ -154,47 +151,51 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
      * Sends on the sender thread, once the producer knows the topic (a new topic's metadata is awaited off this
      * thread, see {@link TopicMetadataGate}); failures come back on the producer's thread.
      */
-    private void send(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record, int attempt) {
-        Producer<byte[], byte[]> producer = producers.get(pending.policy.producerProfile());
-        metadataGate.whenReady(producer, record.topic(), () -> sendNow(producer, pending, target, record, attempt),
-                failure -> onFailure(pending, target, record, attempt, failure, -1));
+    private void send(Write write, int attempt) {
+        Producer<byte[], byte[]> producer = producers.get(write.pending.policy.producerProfile());
+        metadataGate.whenReady(producer, write.topic(), () -> sendNow(producer, write, attempt),
+                failure -> onFailure(write, attempt, failure, -1));
     }
 
-    private void sendNow(Producer<byte[], byte[]> producer, PendingMessage pending, RouteTarget target,
-            ProducerRecord<byte[], byte[]> record, int attempt) {
+    /**
+     * The record is built here and not kept: once the producer has serialised it into its (bounded) buffer,
+     * only the MQTT client's copy of the payload stays alive until the acknowledgement. A retry builds it again.
+     */
+    private void sendNow(Producer<byte[], byte[]> producer, Write write, int attempt) {
         try {
-            producer.send(record, (metadata, failure) -> {
+            producer.send(write.toRecord(), (metadata, failure) -> {
                 if (failure == null) {
-                    metrics.written(target.route().name());
-                    pending.partDone();
+                    metrics.written(write.target.route().name());
+                    write.pending.partDone();
                 } else {
-                    onFailure(pending, target, record, attempt, failure, metadata == null ? -1 : metadata.partition());
+                    onFailure(write, attempt, failure, metadata == null ? -1 : metadata.partition());
                 }
             });
         } catch (RuntimeException failure) {
-            onFailure(pending, target, record, attempt, failure, -1);
+            onFailure(write, attempt, failure, -1);
         }
     }
 
     /** @param partition the partition the producer chose for the record, or -1 if it never got one */
-    private void onFailure(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record,
-            int attempt, Throwable failure, int partition) {
+    private void onFailure(Write write, int attempt, Throwable failure, int partition) {
         if (!accepting && failure instanceof IllegalStateException) {
             return; // producer closed during shutdown; the message stays unacknowledged
         }
+        PendingMessage pending = write.pending;
+        RouteTarget target = write.target;
         FailureKind kind = FailureKind.classify(failure);
         if (kind == FailureKind.POSSIBLY_MISSING_TOPIC) {
-            metadataGate.forget(producers.get(pending.policy.producerProfile()), record.topic());
+            metadataGate.forget(producers.get(pending.policy.producerProfile()), write.topic());
         }
         switch (kind) {
-            case POISON -> deadLetter(pending, target, record.key(), headersOf(record), FailureKind.reasonCode(failure),
+            case POISON -> deadLetter(pending, target, write.key, write.headers, FailureKind.reasonCode(failure),
                     failure.getMessage(), failure);
-            case POSSIBLY_MISSING_TOPIC -> topicPresence.checkMissing(record.topic()).thenAccept(missing -> {
+            case POSSIBLY_MISSING_TOPIC -> topicPresence.checkMissing(write.topic()).thenAccept(missing -> {
                 if (missing) {
-                    deadLetter(pending, target, record.key(), headersOf(record), "topic-missing",
-                            "Kafka topic '" + record.topic() + "' does not exist and is not auto-created", failure);
+                    deadLetter(pending, target, write.key, write.headers, "topic-missing",
+                            "Kafka topic '" + write.topic() + "' does not exist and is not auto-created", failure);
                 } else {
-                    retryOrDrop(pending, target, record, attempt, failure);
+                    retryOrDrop(write, attempt, failure);
                 }
             });
             case TRANSIENT -> {
@@ -202,16 +203,16 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                     // The producer retried for the whole delivery timeout. Only the cluster can tell whether
                     // this partition refuses writes (a property of the destination: failure strategy) or the
                     // cluster is down or overloaded (an outage: retry without bound).
-                    topicPresence.unwritableReason(record.topic(), partition).thenAccept(unwritable -> {
+                    topicPresence.unwritableReason(write.topic(), partition).thenAccept(unwritable -> {
                         if (unwritable.isPresent()) {
-                            deadLetter(pending, target, record.key(), headersOf(record), "partition-unwritable",
+                            deadLetter(pending, target, write.key, write.headers, "partition-unwritable",
                                     unwritable.get(), failure);
                         } else {
-                            retryOrDrop(pending, target, record, attempt, failure);
+                            retryOrDrop(write, attempt, failure);
                         }
                     });
                 } else {
-                    retryOrDrop(pending, target, record, attempt, failure);
+                    retryOrDrop(write, attempt, failure);
                 }
             }
         }
@@ -222,16 +223,14 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 && topicPresence.isClusterReachable();
     }
 
-    private void retryOrDrop(PendingMessage pending, RouteTarget target, ProducerRecord<byte[], byte[]> record,
-            int attempt, Throwable failure) {
-        if (!pending.policy.retriesTransientFailures()) {
+    private void retryOrDrop(Write write, int attempt, Throwable failure) {
+        if (!write.pending.policy.retriesTransientFailures()) {
             metrics.dropped("kafka-unavailable");
-            pending.partDone();
+            write.pending.partDone();
             return;
         }
         metrics.retried();
-        retryLater(attempt, "Kafka write to " + record.topic(), failure,
-                () -> send(pending, target, record, attempt + 1));
+        retryLater(attempt, "Kafka write to " + write.topic(), failure, () -> send(write, attempt + 1));
     }
 
     /** A record that can never be written as it is: the mapping's failure strategy decides. */
@@ -268,10 +267,6 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         LOG.debugf("Dead-lettering message from MQTT topic %s for mapping %s: %s", pending.message.topic(),
                 target.route().name(), reason);
         deadLetterWriter.write(record, reasonCode).thenRun(pending::partDone);
-    }
-
-    private static Header[] headersOf(ProducerRecord<byte[], byte[]> record) {
-        return record.headers().toArray();
     }
 
     /**
@@ -359,6 +354,24 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         Thread thread = new Thread(runnable, name);
         thread.setDaemon(true);
         return thread;
+    }
+
+    /** One record to write for one mapping of a message; its payload is read from the message when sent. */
+    private record Write(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers) {
+
+        String topic() {
+            return target.kafkaTopic();
+        }
+
+        ProducerRecord<byte[], byte[]> toRecord() {
+            InboundMessage message = pending.message;
+            // An empty retained message clears the broker's retained state: a tombstone does the same to a
+            // compacted topic.
+            byte[] value = message.retain() && message.payloadSize() == 0 && target.route().retainedEmptyAsTombstone()
+                    ? null : message.payload();
+            return new ProducerRecord<>(target.kafkaTopic(), null, message.receivedAtMillis(), key, value,
+                    Arrays.asList(headers));
+        }
     }
 
     /** Counts down the records of one message; the last one acknowledges it. */

@@ -40,6 +40,11 @@ class MqttHeaderCodecTest {
         }
 
         @Override
+        public int payloadSize() {
+            return 0;
+        }
+
+        @Override
         public long receivedAtMillis() {
             return 0;
         }
