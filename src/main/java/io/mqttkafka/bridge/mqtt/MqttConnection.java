@@ -314,9 +314,10 @@ public final class MqttConnection {
      * PUBCOMP for QoS 2; for QoS 0 when it was written) and fails with the broker's error reason or the
      * client's exception otherwise.
      *
-     * <p>Only on the {@linkplain #publisher publisher}. Publishes in flight when the connection drops fail with
-     * {@code MqttSessionExpiredException}, as the session ends with the connection. <strong>May block the calling thread</strong> when the client's own in-flight window is
-     * full (see the hivemq-mqtt-client's publish flow): call it from a thread that may wait, never from the
+     * <p>Meant for the {@linkplain #publisher publisher}: publishes in flight when its connection drops fail
+     * with {@code MqttSessionExpiredException}, as the session ends with the connection, and the caller
+     * publishes them again. <strong>May block the calling thread</strong> when the client's own in-flight window
+     * is full (see the hivemq-mqtt-client's publish flow): call it from a thread that may wait, never from the
      * Kafka poll loop or an MQTT client thread.
      */
     public CompletableFuture<Void> publish(OutboundMessage message) {
