@@ -131,9 +131,10 @@ public final class MqttConnection {
                     if (isReceiveMaximumExceeded(context.getCause())) {
                         LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than "
                                 + "bridge.mqtt.receive-maximum (%d) allows, so the client closed the connection, as MQTT 5 "
-                                + "requires; it will happen again after the reconnect. Mosquitto 2.0 does this while "
-                                + "acknowledgements lag: set bridge.mqtt.receive-maximum to 65535 and size the heap for that "
-                                + "many messages in flight", host, port, config.receiveMaximum());
+                                + "requires; it will happen again after the reconnect. Mosquitto before 2.0.13 does this "
+                                + "while acknowledgements lag (it keeps no in-flight window): upgrade it, or set "
+                                + "bridge.mqtt.receive-maximum to 65535 and size the heap for the broker's whole backlog",
+                                host, port, config.receiveMaximum());
                     } else if (attempt % 10 == 0) {
                         LOG.warnf("MQTT connection of %s to %s:%d lost or refused (%s); reconnecting in %d ms "
                                 + "(attempt %d)", clientId, host, port, describe(context.getCause()), delay, attempt + 1);

@@ -17,7 +17,14 @@ record BenchCase(Kind kind, int qos, int size) {
         /** Paced MQTT → Kafka through the bridge, for latency percentiles. */
         LATENCY_M2K("latency-m2k"),
         /** Paced Kafka → MQTT through the bridge, for latency percentiles. */
-        LATENCY_K2M("latency-k2m");
+        LATENCY_K2M("latency-k2m"),
+        /** Paced harness publisher → Mosquitto → bare subscriber: the MQTT hop's own latency, without the bridge. */
+        LATENCY_DRAIN("latency-drain"),
+        /**
+         * Paced harness producer (the bridge's QoS 1 producer settings) → Kafka → harness consumer: the Kafka hop's
+         * own latency, without the bridge.
+         */
+        LATENCY_KAFKA("latency-kafka");
 
         final String label;
 
@@ -27,7 +34,8 @@ record BenchCase(Kind kind, int qos, int size) {
     }
 
     String name() {
-        return kind == Kind.KAFKA_LIMIT ? kind.label + "-" + size : kind.label + "-q" + qos + "-" + size;
+        return kind == Kind.KAFKA_LIMIT || kind == Kind.LATENCY_KAFKA ? kind.label + "-" + size
+                : kind.label + "-q" + qos + "-" + size;
     }
 
     /**
@@ -39,6 +47,7 @@ record BenchCase(Kind kind, int qos, int size) {
     }
 
     boolean paced() {
-        return kind == Kind.LATENCY_M2K || kind == Kind.LATENCY_K2M;
+        return kind == Kind.LATENCY_M2K || kind == Kind.LATENCY_K2M || kind == Kind.LATENCY_DRAIN
+                || kind == Kind.LATENCY_KAFKA;
     }
 }

@@ -2,6 +2,8 @@ package io.mqttkafka.bridge.benchmark;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,6 +17,7 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
+import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
 
 /**
@@ -41,13 +44,15 @@ final class CaseRunner implements AutoCloseable {
     CaseRunner(BenchmarkRig rig, LoadPublisher publisher) {
         this.rig = rig;
         this.publisher = publisher;
-        // A safe, typical producer (acks=all, idempotent, 5 ms linger) feeds the topics the bridge reads.
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, rig.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.LINGER_MS_CONFIG, "5"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        // A safe, typical producer feeds the topics the bridge reads: the bridge's own QoS 1 producer settings
+        // (acks=all, idempotent, its linger and batch size, and bench.bridge.kafka-properties), so that
+        // latency-kafka is the Kafka hop of latency-m2k.
+        Map<String, Object> settings = new HashMap<>(ProducerProfile.RELIABLE.defaults());
+        settings.keySet().retainAll(List.of(ProducerConfig.LINGER_MS_CONFIG, ProducerConfig.BATCH_SIZE_CONFIG));
+        settings.putAll(BenchmarkRig.bridgeKafkaProperties());
+        settings.putAll(ProducerProfile.RELIABLE.policySettings());
+        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, rig.bootstrapServers());
+        this.producer = new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Records the broker's idle message store, the level {@link #settle()} waits for between cases. */
@@ -63,6 +68,7 @@ final class CaseRunner implements AutoCloseable {
             return switch (benchCase.kind()) {
                 case KAFKA_LIMIT -> runProducerPerformance(benchCase, rep, count);
                 case BRIDGE_K2M, LATENCY_K2M -> runKafkaToMqtt(benchCase, rep, count);
+                case LATENCY_KAFKA -> runKafkaOnly(benchCase, rep, count);
                 default -> runMqttPublished(benchCase, rep, count);
             };
         } catch (InterruptedException e) {
@@ -85,7 +91,7 @@ final class CaseRunner implements AutoCloseable {
         AutoCloseable receiver;
         long pid;
         switch (benchCase.kind()) {
-            case DRAIN -> {
+            case DRAIN, LATENCY_DRAIN -> {
                 topic = BenchmarkRig.drainTopic(qos, size);
                 receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "drain-subscriber-" + runId, topic, qos, counter);
                 pid = rig.mosquitto().pid();
@@ -133,28 +139,48 @@ final class CaseRunner implements AutoCloseable {
         try (MqttArrivals receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "k2m-subscriber-" + runId,
                 BenchmarkRig.k2mMqttTopic(qos), qos, counter)) {
             Measurement measurement = Measurement.start(rig.bridge().pid(), rig.mosquitto());
-            AtomicLong failed = new AtomicLong();
-            AtomicReference<Exception> firstFailure = new AtomicReference<>();
-            long intervalNanos = benchCase.paced() ? TimeUnit.SECONDS.toNanos(1) / PACED_RATE : 0;
-            long startNanos = System.nanoTime();
-            for (int sequence = 0; sequence < count; sequence++) {
-                long intendedNanos = LoadPublisher.awaitSlot(startNanos, sequence, intervalNanos);
-                producer.send(new ProducerRecord<>(kafkaTopic,
-                        BenchPayload.encode(sequence, intendedNanos, runId, benchCase.size())), (metadata, error) -> {
-                            if (error != null) {
-                                failed.incrementAndGet();
-                                firstFailure.compareAndSet(null, error);
-                            }
-                        });
-            }
-            producer.flush();
-            String problem = failed.get() > 0 ? failed.get() + " Kafka sends failed: " + firstFailure.get() : null;
-            boolean complete = problem == null && counter.awaitComplete(benchCase.atMostOnce() ? LOSS_QUIET : STALL);
-            if (problem == null && !complete && !benchCase.atMostOnce()) {
-                problem = "stall: no arrival for " + STALL.toSeconds() + " s";
-            }
-            return measurement.finish(benchCase, rep, count, counter, startNanos, problem);
+            return produceAndAwait(benchCase, rep, count, runId, kafkaTopic, counter, measurement);
         }
+    }
+
+    /**
+     * The Kafka hop alone, paced: the harness producer (acks=all, idempotent, 5 ms linger: the bridge's QoS 1
+     * settings) → Kafka → a consumer. CPU and RSS are the harness's own; only the latency is the point.
+     */
+    private CaseResult runKafkaOnly(BenchCase benchCase, int rep, int count) throws Exception {
+        long runId = runIds.incrementAndGet();
+        ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
+        String topic = BenchmarkRig.latencyKafkaTopic();
+        try (KafkaArrivals receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), topic, counter)) {
+            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig.mosquitto());
+            return produceAndAwait(benchCase, rep, count, runId, topic, counter, measurement);
+        }
+    }
+
+    /** Sends {@code count} records to {@code kafkaTopic} (paced if the case is), then waits for the arrivals. */
+    private CaseResult produceAndAwait(BenchCase benchCase, int rep, int count, long runId, String kafkaTopic,
+            ArrivalCounter counter, Measurement measurement) throws InterruptedException {
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
+        long intervalNanos = benchCase.paced() ? TimeUnit.SECONDS.toNanos(1) / PACED_RATE : 0;
+        long startNanos = System.nanoTime();
+        for (int sequence = 0; sequence < count; sequence++) {
+            long intendedNanos = LoadPublisher.awaitSlot(startNanos, sequence, intervalNanos);
+            producer.send(new ProducerRecord<>(kafkaTopic,
+                    BenchPayload.encode(sequence, intendedNanos, runId, benchCase.size())), (metadata, error) -> {
+                        if (error != null) {
+                            failed.incrementAndGet();
+                            firstFailure.compareAndSet(null, error);
+                        }
+                    });
+        }
+        producer.flush();
+        String problem = failed.get() > 0 ? failed.get() + " Kafka sends failed: " + firstFailure.get() : null;
+        boolean complete = problem == null && counter.awaitComplete(benchCase.atMostOnce() ? LOSS_QUIET : STALL);
+        if (problem == null && !complete && !benchCase.atMostOnce()) {
+            problem = "stall: no arrival for " + STALL.toSeconds() + " s";
+        }
+        return measurement.finish(benchCase, rep, count, counter, startNanos, problem);
     }
 
     private CaseResult runProducerPerformance(BenchCase benchCase, int rep, int count) throws Exception {

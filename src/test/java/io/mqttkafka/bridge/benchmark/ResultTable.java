@@ -161,6 +161,50 @@ final class ResultTable {
                     .append(ratio.label()).append(" | ").append(ratio.numerator()).append(" | ").append(ratio.denominator())
                     .append(" | ").append(ratio.value() == null ? "n/a" : twoDecimals(ratio.value())).append(" |\n"));
         }
+        String breakdown = latencyBreakdown(summaries);
+        if (!breakdown.isEmpty()) {
+            out.append('\n').append(breakdown);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Where a bridge path's latency comes from: each paced bridge case beside its two hops measured alone (the
+     * MQTT hop: publisher → Mosquitto → subscriber; the Kafka hop: producer with the bridge's settings → Kafka →
+     * consumer), and what is left for the bridge once both hops' times are taken off. Percentiles do not add up
+     * exactly, so "left for the bridge" is an estimate; it is what the bridge can still win. Empty when the
+     * reference cases did not run.
+     */
+    static String latencyBreakdown(List<CaseSummary> summaries) {
+        Map<String, Latency> latencies = new LinkedHashMap<>();
+        summaries.stream().filter(summary -> summary.latency() != null)
+                .forEach(summary -> latencies.put(summary.benchCase().name(), summary.latency()));
+        Latency mqttHop = latencies.get(new BenchCase(Kind.LATENCY_DRAIN, 1, 256).name());
+        Latency kafkaHop = latencies.get(new BenchCase(Kind.LATENCY_KAFKA, 1, 256).name());
+        List<String> bridgeCases = List.of(new BenchCase(Kind.LATENCY_M2K, 1, 256).name(),
+                new BenchCase(Kind.LATENCY_K2M, 1, 256).name());
+        if (mqttHop == null || kafkaHop == null || bridgeCases.stream().noneMatch(latencies::containsKey)) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("| latency (ms) | p50 | p99 | p99.9 |\n|---|---:|---:|---:|\n");
+        Function<Latency, String> cells = latency -> twoDecimals(latency.p50Ms()) + " | " + twoDecimals(latency.p99Ms())
+                + " | " + twoDecimals(latency.p999Ms());
+        out.append("| MQTT hop alone (").append(new BenchCase(Kind.LATENCY_DRAIN, 1, 256).name()).append(") | ")
+                .append(cells.apply(mqttHop)).append(" |\n");
+        out.append("| Kafka hop alone (").append(new BenchCase(Kind.LATENCY_KAFKA, 1, 256).name()).append(") | ")
+                .append(cells.apply(kafkaHop)).append(" |\n");
+        Latency hops = new Latency(mqttHop.p50Ms() + kafkaHop.p50Ms(), mqttHop.p99Ms() + kafkaHop.p99Ms(),
+                mqttHop.p999Ms() + kafkaHop.p999Ms());
+        out.append("| both hops, summed | ").append(cells.apply(hops)).append(" |\n");
+        for (String bridgeCase : bridgeCases) {
+            Latency bridge = latencies.get(bridgeCase);
+            if (bridge != null) {
+                out.append("| ").append(bridgeCase).append(" | ").append(cells.apply(bridge)).append(" |\n");
+                out.append("| left for the bridge in ").append(bridgeCase).append(" | ").append(cells.apply(new Latency(
+                        bridge.p50Ms() - hops.p50Ms(), bridge.p99Ms() - hops.p99Ms(), bridge.p999Ms() - hops.p999Ms())))
+                        .append(" |\n");
+            }
+        }
         return out.toString();
     }
 

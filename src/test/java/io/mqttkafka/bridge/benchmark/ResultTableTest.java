@@ -59,7 +59,9 @@ class ResultTableTest {
                 Arguments.of(new BenchCase(Kind.DRAIN, 0, 256), true),
                 Arguments.of(new BenchCase(Kind.DRAIN, 1, 256), false),
                 Arguments.of(new BenchCase(Kind.KAFKA_LIMIT, 0, 256), false),
-                Arguments.of(new BenchCase(Kind.BRIDGE_K2M, 0, 256), true));
+                Arguments.of(new BenchCase(Kind.BRIDGE_K2M, 0, 256), true),
+                Arguments.of(new BenchCase(Kind.LATENCY_DRAIN, 1, 256), false),
+                Arguments.of(new BenchCase(Kind.LATENCY_KAFKA, 1, 256), false));
     }
 
     @ParameterizedTest(name = "{0} at most once: {1}")
@@ -122,6 +124,33 @@ class ResultTableTest {
     }
 
     @Test
+    void latencyBreakdownTakesBothHopsOffTheBridgePath() {
+        List<ResultTable.CaseSummary> summaries = List.of(
+                latencySummary(new BenchCase(Kind.LATENCY_M2K, 1, 256), new ArrivalCounter.Latency(5, 18, 30)),
+                latencySummary(new BenchCase(Kind.LATENCY_DRAIN, 1, 256), new ArrivalCounter.Latency(1, 4, 9)),
+                latencySummary(new BenchCase(Kind.LATENCY_KAFKA, 1, 256), new ArrivalCounter.Latency(3, 8, 12)));
+
+        assertThat(ResultTable.latencyBreakdown(summaries)).isEqualTo("""
+                | latency (ms) | p50 | p99 | p99.9 |
+                |---|---:|---:|---:|
+                | MQTT hop alone (latency-drain-q1-256) | 1.00 | 4.00 | 9.00 |
+                | Kafka hop alone (latency-kafka-256) | 3.00 | 8.00 | 12.00 |
+                | both hops, summed | 4.00 | 12.00 | 21.00 |
+                | latency-m2k-q1-256 | 5.00 | 18.00 | 30.00 |
+                | left for the bridge in latency-m2k-q1-256 | 1.00 | 6.00 | 9.00 |
+                """);
+    }
+
+    @Test
+    void latencyBreakdownNeedsBothHops() {
+        List<ResultTable.CaseSummary> summaries = List.of(
+                latencySummary(new BenchCase(Kind.LATENCY_M2K, 1, 256), new ArrivalCounter.Latency(5, 18, 30)),
+                latencySummary(new BenchCase(Kind.LATENCY_DRAIN, 1, 256), new ArrivalCounter.Latency(1, 4, 9)));
+
+        assertThat(ResultTable.latencyBreakdown(summaries)).isEmpty();
+    }
+
+    @Test
     void producerPerformanceSummaryIsTheLastLineWithPercentiles() {
         String output = """
                 54535 records sent, 10904.8 records/sec (2.66 MB/sec), 1863.0 ms avg latency, 3214.0 ms max latency.
@@ -140,6 +169,11 @@ class ResultTableTest {
     })
     void producerPerformanceWithoutSummaryHasNone(String output) {
         assertThat(ProducerPerfRun.parseSummary(output)).isEmpty();
+    }
+
+    private static ResultTable.CaseSummary latencySummary(BenchCase benchCase, ArrivalCounter.Latency latency) {
+        return new ResultTable.CaseSummary(benchCase, 1, new ResultTable.Spread(2000, 2000, 2000), null, null, 0, 0, null,
+                latency, ResultTable.OK);
     }
 
     private static CaseResult result(BenchCase benchCase, int rep, long unique, String problem) {

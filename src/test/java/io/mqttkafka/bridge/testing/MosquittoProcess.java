@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
 
@@ -27,7 +29,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
  */
 public final class MosquittoProcess implements AutoCloseable {
 
-    public static final String INSTALL_HINT = "Mosquitto is not installed; install it with: apt-get install -y mosquitto";
+    public static final String INSTALL_HINT = "Mosquitto is not installed; install it with: apt-get install -y mosquitto"
+            + " (2.0.13 or later keeps the in-flight window; on Debian 12 that is the bookworm-backports package)";
     /** $SYS topics this class follows; values are kept as the broker last published them. */
     public static final String DROPPED = "$SYS/broker/publish/messages/dropped";
     public static final String STORED = "$SYS/broker/store/messages/count";
@@ -37,6 +40,9 @@ public final class MosquittoProcess implements AutoCloseable {
      * {@code mosquitto.max-inflight-messages} says otherwise): the window towards each publisher and subscriber.
      */
     public static final int MAX_INFLIGHT_MESSAGES = Integer.getInteger("mosquitto.max-inflight-messages", 1000);
+
+    /** Per-client queue limit: far above any test's or benchmark case's backlog, so nothing is dropped. */
+    private static final int MAX_QUEUED_MESSAGES = 10_000_000;
 
     private final Path home;
     private final int port;
@@ -88,13 +94,13 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append("allow_anonymous true\n")
                     .append("persistence false\n")
                     // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
-                    // at 20 unacknowledged messages. It is also the window Mosquitto 2.0.11 keeps (loosely: seen
-                    // 151 with 50) towards a subscriber whose acknowledgements lag, whatever Receive Maximum that
-                    // subscriber asked for: such a subscriber must announce more than this (the benchmark bridge
-                    // uses 65535), or a strict client (HiveMQ's, in the bridge) disconnects.
+                    // at 20 unacknowledged messages, and the window towards MQTT 3.1.1 subscribers. (Before 2.0.13,
+                    // Mosquitto does not keep any window towards a subscriber that acknowledges in order under a
+                    // backlog: see docs/benchmarks.md, "Mosquitto 2.0.11 and the in-flight window".)
                     .append("max_inflight_messages ").append(MAX_INFLIGHT_MESSAGES).append('\n')
-                    // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load.
-                    .append("max_queued_messages 0\n")
+                    // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load. Not 0
+                    // ("no maximum"): 2.0.21 answers every QoS 1/2 publish with "quota exceeded" when it is 0.
+                    .append("max_queued_messages ").append(MAX_QUEUED_MESSAGES).append("\n")
                     .append("max_queued_bytes 0\n")
                     .append("set_tcp_nodelay true\n")
                     .append("log_dest file ").append(log).append('\n')
@@ -175,6 +181,28 @@ public final class MosquittoProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Whether this Mosquitto keeps the in-flight window towards a subscriber (Receive Maximum with MQTT 5,
+     * {@code max_inflight_messages} with MQTT 3.1.1) while that subscriber's acknowledgements lag: 2.0.13 and
+     * later. Before that, every in-order PUBACK lets up to a whole window of queued messages into flight, so a
+     * backlog goes out all at once (see docs/benchmarks.md, "Mosquitto 2.0.11 and the in-flight window").
+     */
+    public static boolean keepsInflightWindow() {
+        return keepsInflightWindow(version());
+    }
+
+    /** {@link #keepsInflightWindow()} for a {@code mosquitto -h} first line such as "mosquitto version 2.0.21". */
+    static boolean keepsInflightWindow(String versionLine) {
+        Matcher matcher = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)").matcher(versionLine);
+        if (!matcher.find()) {
+            throw new IllegalStateException("Cannot read Mosquitto's version from '" + versionLine + "'");
+        }
+        int major = Integer.parseInt(matcher.group(1));
+        int minor = Integer.parseInt(matcher.group(2));
+        int patch = Integer.parseInt(matcher.group(3));
+        return major > 2 || (major == 2 && (minor > 0 || patch >= 13));
     }
 
     /**
