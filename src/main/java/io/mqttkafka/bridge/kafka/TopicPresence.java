@@ -15,10 +15,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+import io.mqttkafka.bridge.failure.FailureKind;
 
 /**
  * Tells a missing topic from an unreachable cluster. A producer waiting for metadata fails the same way
@@ -40,6 +43,8 @@ public final class TopicPresence implements AutoCloseable {
     private final Duration rememberMissingFor;
     private final Map<String, Long> missingUntilNanos = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Boolean>> checksInFlight = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, CompletableFuture<Optional<String>>> writabilityChecksInFlight =
+            new ConcurrentHashMap<>();
     private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "kafka-cluster-probe");
         thread.setDaemon(true);
@@ -108,7 +113,7 @@ public final class TopicPresence implements AutoCloseable {
         admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
                 .allTopicNames()
                 .whenComplete((descriptions, failure) -> {
-                    boolean missing = failure != null && io.mqttkafka.bridge.failure.FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException;
+                    boolean missing = failure != null && FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException;
                     if (missing) {
                         missingUntilNanos.put(topic, System.nanoTime() + rememberMissingFor.toNanos());
                     }
@@ -122,9 +127,25 @@ public final class TopicPresence implements AutoCloseable {
      * Asks the cluster whether a partition can take {@code acks=all} writes right now. Completes with the
      * reason it cannot (no leader, or fewer in-sync replicas than {@code min.insync.replicas} requires),
      * or empty when it can, or when the cluster did not answer: without an answer the failure is treated
-     * as an outage, never as a property of the record.
+     * as an outage, never as a property of the record. Concurrent questions about one partition share one
+     * request.
      */
     public CompletableFuture<Optional<String>> unwritableReason(String topic, int partition) {
+        // Every record of a refusing partition expires at about the same time: they share one question.
+        TopicPartition key = new TopicPartition(topic, partition);
+        CompletableFuture<Optional<String>> result = new CompletableFuture<>();
+        CompletableFuture<Optional<String>> running = writabilityChecksInFlight.putIfAbsent(key, result);
+        if (running != null) {
+            return running;
+        }
+        askWhyUnwritable(topic, partition).whenComplete((reason, failure) -> {
+            writabilityChecksInFlight.remove(key, result);
+            result.complete(failure == null ? reason : Optional.empty());
+        });
+        return result;
+    }
+
+    private CompletableFuture<Optional<String>> askWhyUnwritable(String topic, int partition) {
         ConfigResource topicConfig = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         var description = admin.describeTopics(List.of(topic),
                 new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis())).topicNameValues().get(topic);

@@ -2,16 +2,46 @@ package io.mqttkafka.bridge.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import io.mqttkafka.bridge.testing.FreePorts;
+
 class TopicPresenceTest {
+
+    /**
+     * Nothing listens on the bootstrap port, so no question is answered before the check timeout: questions
+     * asked meanwhile must share the one in flight, and afterwards a new question starts a new request.
+     */
+    @Test
+    void concurrentQuestionsAboutOneTopicOrPartitionShareOneRequest() {
+        try (TopicPresence presence = new TopicPresence("127.0.0.1:" + FreePorts.next(), Map.of(), "coalescing-test",
+                Duration.ofMillis(500), Duration.ofSeconds(30))) {
+            CompletableFuture<Optional<String>> first = presence.unwritableReason("readings", 2);
+            CompletableFuture<Boolean> firstMissing = presence.checkMissing("readings");
+
+            assertThat(presence.unwritableReason("readings", 2)).isSameAs(first);
+            assertThat(presence.unwritableReason("readings", 1)).isNotSameAs(first);
+            assertThat(presence.unwritableReason("other", 2)).isNotSameAs(first);
+            assertThat(presence.checkMissing("readings")).isSameAs(firstMissing);
+
+            assertThat(first.orTimeout(30, TimeUnit.SECONDS).join()).as("no answer is an outage, not a reason").isEmpty();
+            assertThat(firstMissing.orTimeout(30, TimeUnit.SECONDS).join()).as("no answer is not missing").isFalse();
+            assertThat(presence.unwritableReason("readings", 2)).isNotSameAs(first);
+            assertThat(presence.checkMissing("readings")).isNotSameAs(firstMissing);
+        }
+    }
 
     private static List<Node> nodes(int count) {
         return IntStream.range(0, count).mapToObj(id -> new Node(id, "kafka-" + id, 9092)).toList();
