@@ -131,7 +131,6 @@ public final class TopicPresence implements AutoCloseable {
      * request.
      */
     public CompletableFuture<Optional<String>> unwritableReason(String topic, int partition) {
-        // Every record of a refusing partition expires at about the same time: they share one question.
         TopicPartition key = new TopicPartition(topic, partition);
         CompletableFuture<Optional<String>> result = new CompletableFuture<>();
         CompletableFuture<Optional<String>> running = writabilityChecksInFlight.putIfAbsent(key, result);

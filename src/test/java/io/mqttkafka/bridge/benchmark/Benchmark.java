@@ -17,6 +17,7 @@ import java.util.Map;
 import org.apache.kafka.common.utils.AppInfoParser;
 
 import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
+import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
 
 /**
@@ -209,7 +210,8 @@ public final class Benchmark {
         String tables = ResultTable.markdown(summaries);
         String report = "# Benchmark results\n\n" + machine(options, loadAtStart, loadAtEnd, took) + "\n" + tables + "\n"
                 + NOTES.formatted(BenchmarkRig.BRIDGE_HEAP, BenchmarkRig.BRIDGE_PROTOCOL_VERSION,
-                        BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "1000 (default)" : BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM,
+                        BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "the bridge's default" : BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM,
+                        ProducerProfile.RELIABLE.defaults().get("linger.ms"),
                         String.join(",", BenchmarkRig.bridgeKafkaProperties().entrySet().stream()
                                 .map(entry -> entry.getKey() + "=" + entry.getValue()).toList()),
                         MosquittoProcess.MAX_INFLIGHT_MESSAGES);
@@ -236,7 +238,7 @@ public final class Benchmark {
               latency-kafka are the two hops without the bridge (the Kafka hop with the bridge's QoS 1 producer
               settings); the last table takes them off the bridge paths.
             - Bridge: java -Xmx%s, MQTT protocol version %s, receive maximum %s, Kafka client properties at the
-              bridge's defaults (QoS 0: acks=1; QoS 1/2: acks=all, idempotent, linger.ms 5) plus [%s]. Naive peer: -Ppin-netty-mqtt
+              bridge's defaults (QoS 0: acks=1; QoS 1/2: acks=all, idempotent, linger.ms %s) plus [%s]. Naive peer: -Ppin-netty-mqtt
               (netty-codec-mqtt 4.1.132.Final), MQTT_BUFFER_SIZE = N + 10000, acks=all, idempotent, java -Xmx512m.
               No naive QoS 2 case: its MQTT connector refuses QoS 2 on an incoming channel (SRMSG17001), so
               "bridge / naive peer" at QoS 2 is n/a.

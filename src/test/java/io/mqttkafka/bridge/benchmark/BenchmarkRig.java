@@ -172,9 +172,9 @@ final class BenchmarkRig implements AutoCloseable {
      * latency-kafka stays the Kafka hop of the bridge as configured.
      */
     static Map<String, String> bridgeKafkaProperties() {
-        String kafkaProperties = System.getProperty("bench.bridge.kafka-properties", "");
+        String kafkaProperties = Benchmark.Options.property("bench.bridge.kafka-properties", "");
         Map<String, String> properties = new LinkedHashMap<>();
-        if (!kafkaProperties.isBlank()) {
+        if (!kafkaProperties.isEmpty()) {
             for (String property : kafkaProperties.split(",")) {
                 String[] keyValue = property.split("=", 2);
                 if (keyValue.length != 2) {
