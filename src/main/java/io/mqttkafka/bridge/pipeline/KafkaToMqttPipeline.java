@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,8 @@ import io.mqttkafka.bridge.mqtt.OutboundMessage;
  *
  * <p>Threads: the poll thread owns the consumer (polling, committing, pausing, rebalance callbacks) and
  * never waits for MQTT. Publishes are handed to one publisher thread, because the MQTT client's publish
- * can block when its in-flight window is full; one thread also keeps the publish order of each partition.
+ * can block when its in-flight window is full; one thread also keeps the publish order of each partition, and a
+ * {@link PublishLane} per partition keeps it when publishes fail and are published again.
  * Broker acknowledgements arrive on MQTT client threads and only mark records done.
  *
  * <p>Memory is bounded by watermarks: when the records in flight (polled and not yet done) reach the high
@@ -77,6 +79,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
      */
     private static final long PUBLISH_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] EMPTY = new byte[0];
+    private static final Comparator<Publish> PARTITION_ORDER =
+            Comparator.<Publish>comparingLong(publish -> publish.kafkaRecord.offset()).thenComparingInt(Publish::part);
 
     private final KafkaToMqttRouteGroup group;
     private final byte[] bridgeIdBytes;
@@ -101,6 +105,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final Object progress = new Object();
     /** Poll thread only. */
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
+    /** Poll thread only; a partition gets a new lane with a new tracker, so a revoked one's publishes are abandoned. */
+    private final Map<TopicPartition, PublishLane<Publish>> lanes = new HashMap<>();
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile boolean running;
     private volatile boolean closing;
@@ -216,6 +222,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         metrics.consumed();
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         OffsetTracker tracker = trackers.computeIfAbsent(partition, p -> new OffsetTracker());
+        PublishLane<Publish> lane = lanes.computeIfAbsent(partition, p -> newLane());
         byte[] value = record.value();
         InFlightRecord inFlightRecord = new InFlightRecord(tracker.add(record.offset()), value == null ? 0 : value.length);
 
@@ -233,7 +240,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             return header == null ? null : header.value();
         });
         Mqtt5Properties properties = null;
-        for (KafkaToMqttRoute route : routes) {
+        for (int part = 0; part < routes.size(); part++) {
+            KafkaToMqttRoute route = routes.get(part);
             if (value == null && !route.retain()) {
                 // A tombstone means "forget this key" to a compacted topic; only retained state has an MQTT
                 // equivalent (clearing the retained message). For a plain stream there is nothing to send.
@@ -256,8 +264,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             }
             OutboundMessage message = new OutboundMessage(rendering.topic(), value == null ? EMPTY : value,
                     route.qos(), route.retain(), properties);
-            Publish publish = new Publish(inFlightRecord, record, route, message);
-            publishQueue.add(() -> publish(publish, 0));
+            Publish publish = new Publish(inFlightRecord, record, part, route, message, lane);
+            publishQueue.add(() -> lane.submit(publish));
         }
     }
 
@@ -345,6 +353,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
                 trackers.put(partition, new OffsetTracker());
+                lanes.put(partition, newLane());
             }
             if (paused && !partitions.isEmpty()) {
                 consumer.pause(partitions);
@@ -380,6 +389,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         private void release(Collection<TopicPartition> partitions) {
             int abandoned = 0;
             for (TopicPartition partition : partitions) {
+                lanes.remove(partition);
                 OffsetTracker tracker = trackers.remove(partition);
                 if (tracker != null) {
                     tracker.revoke();
@@ -406,7 +416,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
     }
 
-    private void publish(Publish publish, int attempt) {
+    private PublishLane<Publish> newLane() {
+        return new PublishLane<>(this::publish, PARTITION_ORDER);
+    }
+
+    private void publish(Publish publish) {
         InFlightRecord record = publish.record;
         if (record.entry.tracker().isRevoked()) {
             record.abandon();
@@ -434,14 +448,15 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         acknowledged.whenComplete((ignored, failure) -> {
             if (failure == null) {
                 metrics.published(publish.route.name());
+                publish.lane.acknowledged();
                 record.partDone();
             } else {
-                onPublishFailure(publish, attempt, failure);
+                onPublishFailure(publish, failure);
             }
         });
     }
 
-    private void onPublishFailure(Publish publish, int attempt, Throwable failure) {
+    private void onPublishFailure(Publish publish, Throwable failure) {
         Throwable cause = FailureKind.unwrap(failure);
         if (FailureKind.classifyMqttPublish(cause) == FailureKind.POISON) {
             deadLetter(publish.record, publish.kafkaRecord, publish.route, FailureKind.mqttReasonCode(cause),
@@ -453,15 +468,19 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             return; // stays uncommitted; published again after restart
         }
         metrics.publishRetried();
-        long delay = Backoff.delayMillis(attempt);
+        PublishLane<Publish> lane = publish.lane;
+        if (!lane.failed(publish)) {
+            return; // the lane is already stopped; its resume publishes this one again, in order
+        }
+        long delay = Backoff.delayMillis(lane.backoffAttempt());
         if (isTimeToLogPublishFailure()) {
-            LOG.warnf("MQTT publish to %s failed (%s: %s); retrying in %d ms with backoff, the offset stays uncommitted "
-                    + "(further failures in the next %d s are only counted in bridge_mqtt_publish_retries_total)",
-                    publish.message.topic(), cause.getClass().getSimpleName(), cause.getMessage(), delay,
-                    TimeUnit.NANOSECONDS.toSeconds(PUBLISH_FAILURE_LOG_INTERVAL_NANOS));
+            LOG.warnf("MQTT publish to %s failed (%s: %s); retrying in %d ms with backoff, in partition order, the offset "
+                    + "stays uncommitted (further failures in the next %d s are only counted in "
+                    + "bridge_mqtt_publish_retries_total)", publish.message.topic(), cause.getClass().getSimpleName(),
+                    cause.getMessage(), delay, TimeUnit.NANOSECONDS.toSeconds(PUBLISH_FAILURE_LOG_INTERVAL_NANOS));
         }
         try {
-            retryTimer.schedule(() -> publishQueue.add(() -> publish(publish, attempt + 1)), delay, TimeUnit.MILLISECONDS);
+            retryTimer.schedule(() -> publishQueue.add(lane::resume), delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopped) {
             // closing
         }
@@ -659,8 +678,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
     }
 
-    /** One MQTT publish of a record for one mapping. */
-    private record Publish(InFlightRecord record, ConsumerRecord<byte[], byte[]> kafkaRecord, KafkaToMqttRoute route,
-            OutboundMessage message) {
+    /** One MQTT publish of a record for one mapping: {@code part} is the mapping's place among the record's. */
+    private record Publish(InFlightRecord record, ConsumerRecord<byte[], byte[]> kafkaRecord, int part,
+            KafkaToMqttRoute route, OutboundMessage message, PublishLane<Publish> lane) {
     }
 }

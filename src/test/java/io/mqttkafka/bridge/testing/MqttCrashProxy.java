@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.Supplier;
 
 /**
  * A loopback TCP proxy between one MQTT client and a broker that freezes the client's side of the protocol
@@ -21,6 +22,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * from the client are swallowed (so the broker never sees them), and {@link #crash()} resets every connection
  * and refuses new ones. What the broker holds for that client afterwards is exactly what a {@code kill -9}
  * between two packets leaves behind, which a real kill only hits by chance.
+ *
+ * <p>{@link #dropConnections()} is the milder fault: the connection is lost, the client reconnects.
  *
  * <p>It reads whole MQTT packets (fixed header, remaining length, body) in both directions and counts them
  * by type, so a test can wait until the broker has answered what the client sent.
@@ -34,7 +37,7 @@ public final class MqttCrashProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final int brokerPort;
-    private final Set<Integer> swallowedFromClient;
+    private volatile Set<Integer> swallowedFromClient;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicIntegerArray fromClient = new AtomicIntegerArray(16);
     private final AtomicIntegerArray fromBroker = new AtomicIntegerArray(16);
@@ -72,6 +75,22 @@ public final class MqttCrashProxy implements AutoCloseable {
     /** Packets of {@code type} the broker sent to the client. */
     public int fromBroker(int type) {
         return fromBroker.get(type);
+    }
+
+    /** From now on swallows packets of these types from the client (an empty set forwards everything). */
+    public void swallowFromClient(Set<Integer> types) {
+        swallowedFromClient = Set.copyOf(types);
+    }
+
+    /**
+     * The network drops every connection (reset, no DISCONNECT) but new connections are accepted: what a client
+     * sees when a broker fails over or a NAT forgets it, and then reconnects.
+     */
+    public void dropConnections() {
+        for (Socket socket : sockets) {
+            reset(socket);
+        }
+        sockets.clear();
     }
 
     /**
@@ -113,15 +132,15 @@ public final class MqttCrashProxy implements AutoCloseable {
                     reset(broker);
                     return;
                 }
-                pump(client, broker, fromClient, swallowedFromClient, "client-to-broker");
-                pump(broker, client, fromBroker, Set.of(), "broker-to-client");
+                pump(client, broker, fromClient, () -> swallowedFromClient, "client-to-broker");
+                pump(broker, client, fromBroker, Set::of, "broker-to-client");
             } catch (IOException brokerUnreachable) {
                 reset(client);
             }
         }
     }
 
-    private void pump(Socket from, Socket to, AtomicIntegerArray counts, Set<Integer> swallowed, String name) {
+    private void pump(Socket from, Socket to, AtomicIntegerArray counts, Supplier<Set<Integer>> swallowed, String name) {
         Thread thread = new Thread(() -> {
             try {
                 DataInputStream in = new DataInputStream(from.getInputStream());
@@ -130,7 +149,7 @@ public final class MqttCrashProxy implements AutoCloseable {
                     byte[] packet = readPacket(in);
                     int type = (packet[0] & 0xff) >> 4;
                     counts.incrementAndGet(type);
-                    if (!swallowed.contains(type)) {
+                    if (!swallowed.get().contains(type)) {
                         out.write(packet);
                         out.flush();
                     }
