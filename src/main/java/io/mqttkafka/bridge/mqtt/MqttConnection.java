@@ -2,6 +2,7 @@ package io.mqttkafka.bridge.mqtt;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,7 @@ import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectRestrictions;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
@@ -39,6 +41,8 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 
 import io.mqttkafka.bridge.config.BridgeConfig;
+import io.reactivex.Scheduler;
+import io.reactivex.schedulers.Schedulers;
 
 /**
  * One of the bridge's two MQTT connections, each with automatic reconnect and exponential backoff (from the
@@ -68,6 +72,14 @@ public final class MqttConnection {
 
     private static final Logger LOG = Logger.getLogger(MqttConnection.class);
 
+    /**
+     * The client's application scheduler: runs the sink and completes every future on the client's own network
+     * thread. The client's default hands each message and each publish acknowledgement to a thread pool first: one
+     * more queue and one more thread wake-up per message, which on a busy machine cost more CPU than the bridge's own
+     * work on the message. So the sink and every continuation of {@link #publish} must never block (their contract).
+     */
+    private static final Scheduler ON_CLIENT_THREAD = Schedulers.from(Runnable::run);
+
     private final BridgeConfig.Mqtt config;
     private final String host;
     private final int port;
@@ -81,6 +93,13 @@ public final class MqttConnection {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile boolean connected;
     private volatile boolean subscriptionsAccepted;
+    /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
+    private final PublishWindow window = new PublishWindow();
+    /**
+     * How many unacknowledged QoS 1/2 publishes the client may have towards the broker: the broker's Receive
+     * Maximum, read on every connect. Until the first connect, the client's own limit (no wait of ours).
+     */
+    private volatile int sendMaximum = Mqtt5ConnectRestrictions.DEFAULT_SEND_MAXIMUM;
 
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
@@ -98,7 +117,10 @@ public final class MqttConnection {
         this.sessionExpirySeconds = sessionExpirySeconds;
     }
 
-    /** The MQTT → Kafka connection: subscribes, hands every message to {@code sink}, session as configured. */
+    /**
+     * The MQTT → Kafka connection: subscribes, hands every message to {@code sink}, session as configured. The sink
+     * runs on the client's network thread and must never block: that thread also sends the acknowledgements.
+     */
     public static MqttConnection subscriber(BridgeConfig.Mqtt config, String host, int port, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
         return new MqttConnection(config, host, port, clientId, subscriptions, sink, config.cleanStart(),
@@ -116,6 +138,7 @@ public final class MqttConnection {
                 .identifier(clientId)
                 .serverHost(host)
                 .serverPort(port)
+                .executorConfig().applicationScheduler(ON_CLIENT_THREAD).applyExecutorConfig()
                 .addConnectedListener(context -> onConnected())
                 .addDisconnectedListener(context -> {
                     connected = false;
@@ -209,6 +232,10 @@ public final class MqttConnection {
      */
     private void onConnected() {
         connected = true;
+        Optional<Integer> connectionSendMaximum = client5 != null
+                ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
+                : client3.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum());
+        connectionSendMaximum.filter(value -> value > 0).ifPresent(value -> sendMaximum = value);
         if (subscriptions.isEmpty()) {
             subscriptionsAccepted = true;
             return;
@@ -317,11 +344,34 @@ public final class MqttConnection {
      *
      * <p>Meant for the {@linkplain #publisher publisher}: publishes in flight when its connection drops fail
      * with {@code MqttSessionExpiredException}, as the session ends with the connection, and the caller
-     * publishes them again. <strong>May block the calling thread</strong> when the client's own in-flight window
-     * is full (see the hivemq-mqtt-client's publish flow): call it from a thread that may wait, never from the
-     * Kafka poll loop or an MQTT client thread.
+     * publishes them again. <strong>Blocks the calling thread</strong> while the broker's window (its Receive
+     * Maximum) is full of QoS 1/2 publishes, until half of them are acknowledged (see {@link PublishWindow}); the
+     * client's own publish may block too, e.g. while it is offline. Call it from a thread that may wait, never from
+     * the Kafka poll loop or an MQTT client thread. The future completes on the client's network thread: what is chained
+     * to it must neither block nor publish.
      */
     public CompletableFuture<Void> publish(OutboundMessage message) {
+        if (message.qos() == 0) {
+            return send(message); // the broker's window counts only QoS 1/2
+        }
+        try {
+            window.acquire(sendMaximum);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> acknowledged;
+        try {
+            acknowledged = send(message);
+        } catch (RuntimeException e) {
+            window.release();
+            throw e;
+        }
+        acknowledged.whenComplete((ignored, failure) -> window.release());
+        return acknowledged;
+    }
+
+    private CompletableFuture<Void> send(OutboundMessage message) {
         if (client5 != null) {
             return client5.publish(mqtt5Publish(message)).thenCompose(result -> result.getError().isPresent()
                     ? CompletableFuture.<Void>failedFuture(result.getError().get())

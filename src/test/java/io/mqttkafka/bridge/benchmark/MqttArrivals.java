@@ -6,6 +6,8 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
+import io.reactivex.schedulers.Schedulers;
+
 /**
  * A bare MQTT 5 subscriber (default Receive Maximum, automatic acknowledgement) that feeds every message on one
  * filter into an {@link ArrivalCounter}.
@@ -20,7 +22,10 @@ final class MqttArrivals implements AutoCloseable {
 
     /** Connects and subscribes; returns once the broker granted the subscription. */
     static MqttArrivals subscribe(int port, String clientId, String filter, int qos, ArrivalCounter counter) {
+        // Callbacks on the client's network thread, as the bridge's own connections do: the client's default thread
+        // pool would add a thread hand-off per message, and the subscriber is meant to cost as little as it can.
         Mqtt5AsyncClient client = MqttClient.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
+                .executorConfig().applicationScheduler(Schedulers.from(Runnable::run)).applyExecutorConfig()
                 .useMqttVersion5().buildAsync();
         try {
             client.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);

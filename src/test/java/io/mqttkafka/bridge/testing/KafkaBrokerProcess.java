@@ -149,6 +149,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** The broker's process id (for measuring its CPU); it changes with every start. */
+    public long pid() {
+        return process.pid();
+    }
+
     public String log() {
         try {
             return Files.readString(home.resolve("kafka.log"));
