@@ -37,6 +37,11 @@ final class BenchmarkRig implements AutoCloseable {
      * (Against Mosquitto 2.0.11 only 65535 gets anywhere, see docs/benchmarks.md; the harness refuses that version.)
      */
     static final String BRIDGE_RECEIVE_MAXIMUM = Benchmark.Options.property("bench.bridge.receive-maximum", "");
+    /**
+     * {@code bench.bridge.jvm-options}: extra JVM options for the bridge, separated by spaces (e.g. a profiler agent,
+     * or a garbage collector to compare); unset, the bridge runs as {@code java -Xmx<heap> -jar}.
+     */
+    static final String BRIDGE_JVM_OPTIONS = Benchmark.Options.property("bench.bridge.jvm-options", "");
     private final Path workDir;
     private final boolean profiling = "true".equalsIgnoreCase(System.getProperty("bench.profile", ""));
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -155,12 +160,17 @@ final class BenchmarkRig implements AutoCloseable {
         }
         System.out.println("Starting the bridge ...");
         bridge = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap(BRIDGE_HEAP));
+        List<String> jvmOptions = new ArrayList<>();
+        if (!BRIDGE_JVM_OPTIONS.isBlank()) {
+            jvmOptions.addAll(List.of(BRIDGE_JVM_OPTIONS.trim().split("\\s+")));
+        }
         if (profiling) {
             // A flight recording of the whole run, written when the harness stops the bridge.
             Path recording = workDir.resolve("bridge.jfr").toAbsolutePath();
-            bridge.jvmOptions(List.of("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true"));
+            jvmOptions.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
             System.out.println("Profiling the bridge into " + recording);
         }
+        bridge.jvmOptions(jvmOptions);
         bridge.start();
         bridge.awaitSubscribed(3);
         bridge.awaitLog("Kafka → MQTT consumer of group " + K2M_GROUP + " assigned");
@@ -239,6 +249,10 @@ final class BenchmarkRig implements AutoCloseable {
         return kafka.bootstrapServers();
     }
 
+    long kafkaPid() {
+        return kafka.pid();
+    }
+
     /**
      * The bridge, started again first if it exited (e.g. out of memory), so one failed case does not fail every
      * later one; the case that killed it is already recorded as FAILED, and its log is kept.
@@ -271,8 +285,8 @@ final class BenchmarkRig implements AutoCloseable {
     /** Stops everything started, newest first; safe to call twice (from the shutdown hook and the finally). */
     @Override
     public void close() {
-        if (profiling && bridge != null && bridge.isAlive()) {
-            bridge.stop(); // a graceful stop writes the flight recording (dumponexit)
+        if ((profiling || !BRIDGE_JVM_OPTIONS.isBlank()) && bridge != null && bridge.isAlive()) {
+            bridge.stop(); // a graceful stop lets a recording or a profiler agent write its output at exit
         }
         List<AutoCloseable> toStop;
         synchronized (started) {

@@ -75,7 +75,7 @@ final class CaseRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted during " + benchCase.name(), e);
         } catch (Exception e) {
-            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, e.toString());
+            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, e.toString(), null);
         } finally {
             settle();
         }
@@ -109,7 +109,7 @@ final class CaseRunner implements AutoCloseable {
             default -> throw new IllegalArgumentException("Not an MQTT-published case: " + benchCase.name());
         }
         try (receiver) {
-            Measurement measurement = Measurement.start(pid, rig.mosquitto());
+            Measurement measurement = Measurement.start(pid, rig, pid == rig.mosquitto().pid() ? null : pid);
             LoadPublisher.Sent sent = benchCase.paced()
                     ? publisher.publishPaced(topic, qos, count, size, runId, PACED_RATE)
                     : publisher.publishAtFullSpeed(topic, qos, count, size, runId);
@@ -138,7 +138,7 @@ final class CaseRunner implements AutoCloseable {
         String kafkaTopic = BenchmarkRig.k2mKafkaTopic(qos);
         try (MqttArrivals receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "k2m-subscriber-" + runId,
                 BenchmarkRig.k2mMqttTopic(qos), qos, counter)) {
-            Measurement measurement = Measurement.start(rig.bridge().pid(), rig.mosquitto());
+            Measurement measurement = Measurement.start(rig.bridge().pid(), rig, rig.bridge().pid());
             return produceAndAwait(benchCase, rep, count, runId, kafkaTopic, counter, measurement);
         }
     }
@@ -152,7 +152,7 @@ final class CaseRunner implements AutoCloseable {
         ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
         String topic = BenchmarkRig.latencyKafkaTopic();
         try (KafkaArrivals receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), topic, counter)) {
-            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig.mosquitto());
+            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig, null);
             return produceAndAwait(benchCase, rep, count, runId, topic, counter, measurement);
         }
     }
@@ -188,7 +188,7 @@ final class CaseRunner implements AutoCloseable {
         ProducerPerfRun.Summary summary = ProducerPerfRun.run(rig.bootstrapServers(),
                 BenchmarkRig.kafkaLimitTopic(benchCase.size()), count, benchCase.size(), log, Duration.ofMinutes(10));
         return new CaseResult(benchCase, rep, count, summary.records(), 0, summary.recordsPerSecond(), null, null, null,
-                null, null);
+                null, null, null);
     }
 
     /**
@@ -218,12 +218,20 @@ final class CaseRunner implements AutoCloseable {
         producer.close(Duration.ofSeconds(10));
     }
 
-    /** CPU and peak RSS of the process under test, and the broker's drop counter, around one case. */
-    private record Measurement(long pid, MosquittoProcess broker, double cpuStart, long droppedStart) {
+    /**
+     * CPU and peak RSS of the process under test, the CPU of every process of the path, and the broker's drop
+     * counter, around one case.
+     */
+    private record Measurement(long pid, MosquittoProcess broker, double cpuStart, CpuBreakdown.Probe cpu,
+            long droppedStart) {
 
-        static Measurement start(long pid, MosquittoProcess broker) {
+        /** @param peerPid the bridge or naive peer on the path, or null */
+        static Measurement start(long pid, BenchmarkRig rig, Long peerPid) {
             ProcStats.resetPeakRss(pid);
-            return new Measurement(pid, broker, ProcStats.cpuSeconds(pid), broker.sysValue(MosquittoProcess.DROPPED));
+            MosquittoProcess broker = rig.mosquitto();
+            return new Measurement(pid, broker, ProcStats.cpuSeconds(pid),
+                    CpuBreakdown.Probe.start(broker.pid(), rig.kafkaPid(), peerPid),
+                    broker.sysValue(MosquittoProcess.DROPPED));
         }
 
         /**
@@ -234,9 +242,11 @@ final class CaseRunner implements AutoCloseable {
                 String problem) {
             Double cpuPer100k = null;
             Long peakRss = null;
+            CpuBreakdown breakdown = null;
             try {
                 cpuPer100k = (ProcStats.cpuSeconds(pid) - cpuStart) / expected * 100_000;
                 peakRss = ProcStats.peakRssKb(pid);
+                breakdown = cpu.since(expected);
             } catch (IllegalStateException processGone) {
                 problem = problem != null ? problem : "process under test exited";
             }
@@ -246,7 +256,7 @@ final class CaseRunner implements AutoCloseable {
             awaitNextSysRound();
             long dropped = broker.sysValue(MosquittoProcess.DROPPED) - droppedStart;
             return new CaseResult(benchCase, rep, expected, unique, counter.duplicates(), rate, cpuPer100k, peakRss,
-                    dropped, counter.latency(), problem);
+                    dropped, counter.latency(), problem, breakdown);
         }
 
         private static void awaitNextSysRound() {

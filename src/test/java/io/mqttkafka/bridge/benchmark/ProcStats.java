@@ -26,6 +26,20 @@ final class ProcStats {
         return (utime + stime) / CLOCK_TICKS_PER_SECOND;
     }
 
+    /**
+     * Busy CPU seconds of the whole machine since boot, summed over its processors: user, nice, system, irq and
+     * softirq from the first line of /proc/stat. Idle and iowait are not busy; steal is time the hypervisor gave
+     * to others; guest time is already counted in user and nice.
+     */
+    static double machineCpuSeconds() {
+        String[] fields = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split("\\s+");
+        long busy = 0;
+        for (int field : new int[] {1, 2, 3, 6, 7}) {
+            busy += Long.parseLong(fields[field]);
+        }
+        return busy / CLOCK_TICKS_PER_SECOND;
+    }
+
     /** Resets VmHWM (the peak RSS) to the current RSS, so the next reading is the peak of one case. */
     static void resetPeakRss(long pid) {
         try {

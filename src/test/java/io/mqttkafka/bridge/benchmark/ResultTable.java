@@ -57,7 +57,7 @@ final class ResultTable {
 
     /** All repetitions of one case, summarised; {@code rate} is null when every repetition failed. */
     record CaseSummary(BenchCase benchCase, int reps, Spread rate, Double cpuSecondsPer100k, Long peakRssKb,
-            long duplicates, long missing, Long brokerDrops, Latency latency, String status) {
+            long duplicates, long missing, Long brokerDrops, Latency latency, String status, CpuBreakdown cpuBreakdown) {
     }
 
     static CaseSummary summarise(BenchCase benchCase, List<CaseResult> results) {
@@ -77,7 +77,7 @@ final class ResultTable {
                 results.stream().mapToLong(CaseResult::duplicates).sum(),
                 results.stream().mapToLong(CaseResult::missing).sum(),
                 drops.isEmpty() ? null : drops.stream().mapToLong(Long::longValue).sum(),
-                latency, overallStatus(results));
+                latency, overallStatus(results), CpuBreakdown.median(usable.stream().map(CaseResult::cpuBreakdown).toList()));
     }
 
     /** The worst status over the repetitions, with how many had it: "OK", "LOSS 1/3", "FAILED 2/3: stall ...". */
@@ -164,6 +164,35 @@ final class ResultTable {
         String breakdown = latencyBreakdown(summaries);
         if (!breakdown.isEmpty()) {
             out.append('\n').append(breakdown);
+        }
+        String cpu = cpuBreakdown(summaries);
+        if (!cpu.isEmpty()) {
+            out.append('\n').append(cpu);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Where each case's CPU went (medians over the usable repetitions), for the cases that measured it: every
+     * process of the path shares the same processors, so this says what each one costs the others.
+     */
+    static String cpuBreakdown(List<CaseSummary> summaries) {
+        List<CaseSummary> measured = summaries.stream().filter(summary -> summary.cpuBreakdown() != null).toList();
+        if (measured.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("| CPU s / 100k messages | Mosquitto | Kafka broker | bridge or naive peer"
+                + " | harness (load and arrivals) | other | whole machine |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (CaseSummary summary : measured) {
+            CpuBreakdown cpu = summary.cpuBreakdown();
+            out.append("| ").append(summary.benchCase().name())
+                    .append(" | ").append(twoDecimals(cpu.mosquitto()))
+                    .append(" | ").append(twoDecimals(cpu.kafkaBroker()))
+                    .append(" | ").append(cpu.peer() == null ? "–" : twoDecimals(cpu.peer()))
+                    .append(" | ").append(twoDecimals(cpu.harness()))
+                    .append(" | ").append(twoDecimals(cpu.other()))
+                    .append(" | ").append(twoDecimals(cpu.machine()))
+                    .append(" |\n");
         }
         return out.toString();
     }

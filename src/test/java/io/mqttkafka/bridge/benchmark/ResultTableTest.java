@@ -87,9 +87,9 @@ class ResultTableTest {
     void summaryLeavesFailedRepetitionsOutOfTheRate() {
         BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
         List<CaseResult> results = List.of(
-                new CaseResult(q1, 1, 100, 100, 2, 1000, 5.0, 300_000L, 0L, null, null),
-                new CaseResult(q1, 2, 100, 100, 0, 3000, 7.0, 310_000L, 0L, null, null),
-                new CaseResult(q1, 3, 100, 10, 0, 99_999, 1.0, 320_000L, 3L, null, "stall: no arrival for 15 s"));
+                new CaseResult(q1, 1, 100, 100, 2, 1000, 5.0, 300_000L, 0L, null, null, null),
+                new CaseResult(q1, 2, 100, 100, 0, 3000, 7.0, 310_000L, 0L, null, null, null),
+                new CaseResult(q1, 3, 100, 10, 0, 99_999, 1.0, 320_000L, 3L, null, "stall: no arrival for 15 s", null));
 
         ResultTable.CaseSummary summary = ResultTable.summarise(q1, results);
 
@@ -100,6 +100,42 @@ class ResultTableTest {
         assertThat(summary.missing()).isEqualTo(90);
         assertThat(summary.brokerDrops()).isEqualTo(3L);
         assertThat(summary.status()).startsWith("FAILED 1/3");
+    }
+
+    /** Each process's share is the median of its own values, over the repetitions that did not fail. */
+    @Test
+    void cpuBreakdownTakesEachPartsMedianOverUsableRepetitions() {
+        BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        List<CaseResult> results = List.of(
+                withCpu(q1, 1, null, new CpuBreakdown(2.0, 6.0, 3.0, 2.0, 14.0)),
+                withCpu(q1, 2, null, new CpuBreakdown(3.0, 5.0, 4.0, 1.0, 15.0)),
+                withCpu(q1, 3, null, new CpuBreakdown(2.5, 7.0, 5.0, 3.0, 19.0)),
+                withCpu(q1, 4, "stall: no arrival for 15 s", new CpuBreakdown(90.0, 90.0, 90.0, 90.0, 400.0)));
+
+        CpuBreakdown median = ResultTable.summarise(q1, results).cpuBreakdown();
+
+        assertThat(median).isEqualTo(new CpuBreakdown(2.5, 6.0, 4.0, 2.0, 15.0));
+        assertThat(median.other()).isEqualTo(0.5);
+    }
+
+    @Test
+    void cpuBreakdownTableListsMeasuredCasesOnly() {
+        BenchCase drain = new BenchCase(Kind.DRAIN, 1, 256);
+        BenchCase bridge = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        BenchCase kafkaLimit = new BenchCase(Kind.KAFKA_LIMIT, 0, 256);
+        String table = ResultTable.cpuBreakdown(List.of(
+                ResultTable.summarise(drain, List.of(withCpu(drain, 1, null, new CpuBreakdown(2.5, 0.1, null, 4.0, 7.0)))),
+                ResultTable.summarise(kafkaLimit, List.of(result(kafkaLimit, 1, 100, null))),
+                ResultTable.summarise(bridge, List.of(withCpu(bridge, 1, null, new CpuBreakdown(2.5, 6.0, 3.25, 2.0, 14.5))))));
+
+        assertThat(table.lines()).containsExactly(
+                "| CPU s / 100k messages | Mosquitto | Kafka broker | bridge or naive peer | harness (load and arrivals) | other"
+                        + " | whole machine |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+                "| drain-q1-256 | 2.50 | 0.10 | – | 4.00 | 0.40 | 7.00 |",
+                "| bridge-m2k-q1-256 | 2.50 | 6.00 | 3.25 | 2.00 | 0.75 | 14.50 |");
+        assertThat(ResultTable.cpuBreakdown(List.of(ResultTable.summarise(kafkaLimit,
+                List.of(result(kafkaLimit, 1, 100, null)))))).isEmpty();
     }
 
     @Test
@@ -173,10 +209,15 @@ class ResultTableTest {
 
     private static ResultTable.CaseSummary latencySummary(BenchCase benchCase, ArrivalCounter.Latency latency) {
         return new ResultTable.CaseSummary(benchCase, 1, new ResultTable.Spread(2000, 2000, 2000), null, null, 0, 0, null,
-                latency, ResultTable.OK);
+                latency, ResultTable.OK, null);
+    }
+
+    private static CaseResult withCpu(BenchCase benchCase, int rep, String problem, CpuBreakdown cpu) {
+        return new CaseResult(benchCase, rep, 100, problem == null ? 100 : 10, 0, 1000, null, null, null, null, problem,
+                cpu);
     }
 
     private static CaseResult result(BenchCase benchCase, int rep, long unique, String problem) {
-        return new CaseResult(benchCase, rep, 100, unique, 0, 1000, null, null, null, null, problem);
+        return new CaseResult(benchCase, rep, 100, unique, 0, 1000, null, null, null, null, problem, null);
     }
 }
