@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one sleep and one wake-up of the publishing thread per message, which on a busy machine costs more CPU than the
  * publish itself. Waiting for half the window makes it one wake-up per half window.
  *
- * <p>Threads: any number may {@link #acquire}, though the bridge has one publishing thread per connection;
- * {@link #release} is called by whichever thread completes the publish (the client's network thread).
+ * <p>Threads: meant for one publishing thread per connection, which is what the bridge has. Several may call
+ * {@link #acquire}; the count may then pass the limit by their number, and the client's own publish waits for the
+ * rest. {@link #release} is called by whichever thread completes the publish (the client's network thread).
  */
 final class PublishWindow {
 
