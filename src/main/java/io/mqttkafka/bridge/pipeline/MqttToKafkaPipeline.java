@@ -1,6 +1,5 @@
 package io.mqttkafka.bridge.pipeline;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -28,7 +27,6 @@ import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
 import io.mqttkafka.bridge.kafka.TopicMetadataGate;
 import io.mqttkafka.bridge.kafka.TopicPresence;
-import io.mqttkafka.bridge.mapping.KafkaTopicNames;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.mapping.RouteTarget;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
@@ -133,8 +131,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         Header[] headers = headerCodec.encode(message);
         PendingMessage pending = new PendingMessage(message, policy, targets.size());
         for (RouteTarget target : targets) {
-            byte[] key = target.key().getBytes(StandardCharsets.UTF_8);
-            String illegal = KafkaTopicNames.invalidReason(target.kafkaTopic()).orElse(null);
+            byte[] key = target.keyBytes();
+            String illegal = target.invalidKafkaTopicReason().orElse(null);
             if (illegal != null) {
                 deadLetter(pending, target, key, headers, "invalid-topic",
                         "rendered Kafka topic '" + target.kafkaTopic() + "' is not legal: " + illegal, null);
