@@ -75,7 +75,7 @@ final class CaseRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted during " + benchCase.name(), e);
         } catch (Exception e) {
-            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, e.toString(), null);
+            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, e.toString(), null, null);
         } finally {
             settle();
         }
@@ -188,7 +188,7 @@ final class CaseRunner implements AutoCloseable {
         ProducerPerfRun.Summary summary = ProducerPerfRun.run(rig.bootstrapServers(),
                 BenchmarkRig.kafkaLimitTopic(benchCase.size()), count, benchCase.size(), log, Duration.ofMinutes(10));
         return new CaseResult(benchCase, rep, count, summary.records(), 0, summary.recordsPerSecond(), null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /**
@@ -223,7 +223,7 @@ final class CaseRunner implements AutoCloseable {
      * counter, around one case.
      */
     private record Measurement(long pid, MosquittoProcess broker, double cpuStart, CpuBreakdown.Probe cpu,
-            long droppedStart) {
+            ThreadBreakdown.Probe peerThreads, long droppedStart) {
 
         /** @param peerPid the bridge or naive peer on the path, or null */
         static Measurement start(long pid, BenchmarkRig rig, Long peerPid) {
@@ -231,6 +231,7 @@ final class CaseRunner implements AutoCloseable {
             MosquittoProcess broker = rig.mosquitto();
             return new Measurement(pid, broker, ProcStats.cpuSeconds(pid),
                     CpuBreakdown.Probe.start(broker.pid(), rig.kafkaPid(), peerPid),
+                    peerPid == null ? null : ThreadBreakdown.Probe.start(peerPid),
                     broker.sysValue(MosquittoProcess.DROPPED));
         }
 
@@ -243,10 +244,12 @@ final class CaseRunner implements AutoCloseable {
             Double cpuPer100k = null;
             Long peakRss = null;
             CpuBreakdown breakdown = null;
+            ThreadBreakdown threads = null;
             try {
                 cpuPer100k = (ProcStats.cpuSeconds(pid) - cpuStart) / expected * 100_000;
                 peakRss = ProcStats.peakRssKb(pid);
                 breakdown = cpu.since(expected);
+                threads = peerThreads == null ? null : peerThreads.since(expected);
             } catch (IllegalStateException processGone) {
                 problem = problem != null ? problem : "process under test exited";
             }
@@ -256,7 +259,7 @@ final class CaseRunner implements AutoCloseable {
             awaitNextSysRound();
             long dropped = broker.sysValue(MosquittoProcess.DROPPED) - droppedStart;
             return new CaseResult(benchCase, rep, expected, unique, counter.duplicates(), rate, cpuPer100k, peakRss,
-                    dropped, counter.latency(), problem, breakdown);
+                    dropped, counter.latency(), problem, breakdown, threads);
         }
 
         private static void awaitNextSysRound() {

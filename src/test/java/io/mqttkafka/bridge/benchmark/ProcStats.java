@@ -1,8 +1,12 @@
 package io.mqttkafka.bridge.benchmark;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * CPU time and peak resident memory of a running process, from /proc. Read while the process is alive: a reaped
@@ -18,12 +22,54 @@ final class ProcStats {
 
     /** User plus system CPU seconds the process used so far. */
     static double cpuSeconds(long pid) {
-        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        return statCpuSeconds(read(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /** One thread of a process: its name (at most 15 characters), CPU seconds and voluntary context switches. */
+    record ThreadSample(String name, double cpuSeconds, long voluntarySwitches) {
+    }
+
+    /**
+     * Every thread of a live process, by thread id. A thread that ends while they are read is left out.
+     *
+     * @throws IllegalStateException if the process has exited
+     */
+    static Map<Long, ThreadSample> threads(long pid) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        Map<Long, ThreadSample> threads = new HashMap<>();
+        try (Stream<Path> ids = Files.list(tasks)) {
+            for (Path task : ids.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    threads.put(Long.parseLong(task.getFileName().toString()), new ThreadSample(name,
+                            statCpuSeconds(stat), voluntarySwitches(Files.readString(task.resolve("status")))));
+                } catch (IOException threadEnded) {
+                    // gone between listing and reading: it did its work before the case or is not counted
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalStateException("Cannot read " + tasks + " (has the process exited?)", e);
+        }
+        return threads;
+    }
+
+    /** utime + stime of a /proc/.../stat line, in seconds. */
+    private static double statCpuSeconds(String stat) {
         // The command name in parentheses may contain spaces; the numeric fields start after the last ')'.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         long utime = Long.parseLong(fields[11]);
         long stime = Long.parseLong(fields[12]);
         return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+    }
+
+    private static long voluntarySwitches(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+                return Long.parseLong(line.substring("voluntary_ctxt_switches:".length()).trim());
+            }
+        }
+        throw new IllegalStateException("No voluntary_ctxt_switches in a thread's status");
     }
 
     /**

@@ -57,7 +57,8 @@ final class ResultTable {
 
     /** All repetitions of one case, summarised; {@code rate} is null when every repetition failed. */
     record CaseSummary(BenchCase benchCase, int reps, Spread rate, Double cpuSecondsPer100k, Long peakRssKb,
-            long duplicates, long missing, Long brokerDrops, Latency latency, String status, CpuBreakdown cpuBreakdown) {
+            long duplicates, long missing, Long brokerDrops, Latency latency, String status, CpuBreakdown cpuBreakdown,
+            ThreadBreakdown peerThreads) {
     }
 
     static CaseSummary summarise(BenchCase benchCase, List<CaseResult> results) {
@@ -77,7 +78,8 @@ final class ResultTable {
                 results.stream().mapToLong(CaseResult::duplicates).sum(),
                 results.stream().mapToLong(CaseResult::missing).sum(),
                 drops.isEmpty() ? null : drops.stream().mapToLong(Long::longValue).sum(),
-                latency, overallStatus(results), CpuBreakdown.median(usable.stream().map(CaseResult::cpuBreakdown).toList()));
+                latency, overallStatus(results), CpuBreakdown.median(usable.stream().map(CaseResult::cpuBreakdown).toList()),
+                ThreadBreakdown.median(usable.stream().map(CaseResult::peerThreads).toList()));
     }
 
     /** The worst status over the repetitions, with how many had it: "OK", "LOSS 1/3", "FAILED 2/3: stall ...". */
@@ -168,6 +170,33 @@ final class ResultTable {
         String cpu = cpuBreakdown(summaries);
         if (!cpu.isEmpty()) {
             out.append('\n').append(cpu);
+        }
+        String threads = threadBreakdown(summaries);
+        if (!threads.isEmpty()) {
+            out.append('\n').append(threads);
+        }
+        return out.toString();
+    }
+
+    /**
+     * The bridge's or naive peer's own CPU by what its threads do (medians over the usable repetitions), and its
+     * threads' sleeps per message, for the cases that have such a process.
+     */
+    static String threadBreakdown(List<CaseSummary> summaries) {
+        List<CaseSummary> measured = summaries.stream().filter(summary -> summary.peerThreads() != null).toList();
+        if (measured.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("| bridge or naive peer: CPU s / 100k by thread");
+        ThreadBreakdown.ROLES.forEach(role -> out.append(" | ").append(role));
+        out.append(" | all threads | thread sleeps / message |\n|---");
+        out.append("|---:".repeat(ThreadBreakdown.ROLES.size() + 2)).append("|\n");
+        for (CaseSummary summary : measured) {
+            ThreadBreakdown threads = summary.peerThreads();
+            out.append("| ").append(summary.benchCase().name());
+            ThreadBreakdown.ROLES.forEach(role -> out.append(" | ").append(twoDecimals(threads.cpuPer100k(role))));
+            out.append(" | ").append(twoDecimals(threads.totalCpuPer100k()))
+                    .append(" | ").append(twoDecimals(threads.sleepsPerMessage())).append(" |\n");
         }
         return out.toString();
     }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -87,9 +90,10 @@ class ResultTableTest {
     void summaryLeavesFailedRepetitionsOutOfTheRate() {
         BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
         List<CaseResult> results = List.of(
-                new CaseResult(q1, 1, 100, 100, 2, 1000, 5.0, 300_000L, 0L, null, null, null),
-                new CaseResult(q1, 2, 100, 100, 0, 3000, 7.0, 310_000L, 0L, null, null, null),
-                new CaseResult(q1, 3, 100, 10, 0, 99_999, 1.0, 320_000L, 3L, null, "stall: no arrival for 15 s", null));
+                new CaseResult(q1, 1, 100, 100, 2, 1000, 5.0, 300_000L, 0L, null, null, null, null),
+                new CaseResult(q1, 2, 100, 100, 0, 3000, 7.0, 310_000L, 0L, null, null, null, null),
+                new CaseResult(q1, 3, 100, 10, 0, 99_999, 1.0, 320_000L, 3L, null, "stall: no arrival for 15 s", null,
+                        null));
 
         ResultTable.CaseSummary summary = ResultTable.summarise(q1, results);
 
@@ -136,6 +140,92 @@ class ResultTableTest {
                 "| bridge-m2k-q1-256 | 2.50 | 6.00 | 3.25 | 2.00 | 0.75 | 14.50 |");
         assertThat(ResultTable.cpuBreakdown(List.of(ResultTable.summarise(kafkaLimit,
                 List.of(result(kafkaLimit, 1, 100, null)))))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "com.hivemq.clie | MQTT client network",
+            "mqtt-to-kafka-s | MQTT → Kafka sender",
+            "kafka-producer- | Kafka producer network",
+            "kafka-to-mqtt-p | Kafka → MQTT poll and publish",
+            "C2 CompilerThre | JIT compiler",
+            "C1 CompilerThre | JIT compiler",
+            "GC Thread#1     | GC",
+            "G1 Conc#0       | GC",
+            "vert.x-eventloo | other",
+            "main            | other"})
+    void threadsAreGroupedByWhatTheyDo(String procName, String role) {
+        assertThat(ThreadBreakdown.role(procName)).isEqualTo(role);
+    }
+
+    /** Each role's share and the sleeps are medians over the repetitions that did not fail. */
+    @Test
+    void threadBreakdownTakesEachRolesMedianAndListsCasesWithAPeerOnly() {
+        BenchCase bridge = new BenchCase(Kind.BRIDGE_M2K, 0, 256);
+        BenchCase drain = new BenchCase(Kind.DRAIN, 0, 256);
+        List<CaseResult> results = List.of(
+                withThreads(bridge, 1, null, threads(1.0, 0.5, 0.25, 0.12)),
+                withThreads(bridge, 2, null, threads(3.0, 0.75, 0.5, 0.2)),
+                withThreads(bridge, 3, null, threads(2.0, 0.25, 0.75, 0.1)),
+                withThreads(bridge, 4, "stall: no arrival for 15 s", threads(90.0, 90.0, 90.0, 90.0)));
+
+        String table = ResultTable.threadBreakdown(List.of(ResultTable.summarise(bridge, results),
+                ResultTable.summarise(drain, List.of(result(drain, 1, 100, null)))));
+
+        assertThat(table.lines()).containsExactly(
+                "| bridge or naive peer: CPU s / 100k by thread | MQTT client network | MQTT → Kafka sender"
+                        + " | Kafka producer network | Kafka → MQTT poll and publish | JIT compiler | GC | other"
+                        + " | all threads | thread sleeps / message |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| bridge-m2k-q0-256 | 2.00 | 0.50 | 0.50 | 0.00 | 0.00 | 0.00 | 0.00 | 3.00 | 0.12 |");
+        assertThat(ResultTable.threadBreakdown(List.of(ResultTable.summarise(drain,
+                List.of(result(drain, 1, 100, null)))))).isEmpty();
+    }
+
+    /** Read from this test's own JVM: a thread that slept 50 times is seen with its sleeps, counted from the probe. */
+    @Test
+    void threadProbeCountsTheSleepsSinceItsStart() throws Exception {
+        long self = ProcessHandle.current().pid();
+        CountDownLatch slept = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread sleeper = new Thread(() -> {
+            for (int i = 0; i < 50; i++) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            slept.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "probe-sleeper");
+        ThreadBreakdown.Probe beforeStart = ThreadBreakdown.Probe.start(self);
+        sleeper.start();
+        try {
+            assertThat(slept.await(10, TimeUnit.SECONDS)).isTrue();
+            ProcStats.ThreadSample sample = ProcStats.threads(self).values().stream()
+                    .filter(thread -> thread.name().equals("probe-sleeper")).findFirst().orElseThrow();
+            ThreadBreakdown sinceBefore = beforeStart.since(1);
+            ThreadBreakdown sinceNow = ThreadBreakdown.Probe.start(self).since(1);
+
+            assertThat(sample.voluntarySwitches()).isGreaterThanOrEqualTo(50);
+            assertThat(sinceBefore.sleepsPerMessage()).isGreaterThanOrEqualTo(50);
+            assertThat(sinceNow.sleepsPerMessage()).as("nothing slept 50 times in between").isLessThan(50);
+            assertThat(sinceBefore.cpuPer100kByRole().keySet()).containsExactlyInAnyOrderElementsOf(ThreadBreakdown.ROLES);
+        } finally {
+            release.countDown();
+            sleeper.join();
+        }
+    }
+
+    private static ThreadBreakdown threads(double mqttClient, double sender, double producers, double sleeps) {
+        return new ThreadBreakdown(Map.of(ThreadBreakdown.MQTT_CLIENT, mqttClient, ThreadBreakdown.SENDER, sender,
+                ThreadBreakdown.KAFKA_PRODUCERS, producers), sleeps);
+    }
+
+    private static CaseResult withThreads(BenchCase benchCase, int rep, String problem, ThreadBreakdown threads) {
+        return new CaseResult(benchCase, rep, 100, problem == null ? 100 : 10, 0, 1000, null, null, null, null, problem,
+                null, threads);
     }
 
     @Test
@@ -209,15 +299,15 @@ class ResultTableTest {
 
     private static ResultTable.CaseSummary latencySummary(BenchCase benchCase, ArrivalCounter.Latency latency) {
         return new ResultTable.CaseSummary(benchCase, 1, new ResultTable.Spread(2000, 2000, 2000), null, null, 0, 0, null,
-                latency, ResultTable.OK, null);
+                latency, ResultTable.OK, null, null);
     }
 
     private static CaseResult withCpu(BenchCase benchCase, int rep, String problem, CpuBreakdown cpu) {
         return new CaseResult(benchCase, rep, 100, problem == null ? 100 : 10, 0, 1000, null, null, null, null, problem,
-                cpu);
+                cpu, null);
     }
 
     private static CaseResult result(BenchCase benchCase, int rep, long unique, String problem) {
-        return new CaseResult(benchCase, rep, 100, unique, 0, 1000, null, null, null, null, problem, null);
+        return new CaseResult(benchCase, rep, 100, unique, 0, 1000, null, null, null, null, problem, null, null);
     }
 }
