@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -65,12 +66,15 @@ import io.mqttkafka.bridge.mqtt.OutboundMessage;
  *
  * <p>Memory is bounded by watermarks: when the records in flight (polled and not yet done) reach the high
  * watermark, by count or by bytes, the consumer pauses its partitions and keeps polling (so it stays in
- * its group); it resumes below the low watermark.
+ * its group); it resumes below the low watermark. The acknowledgement that brings the count down to the low
+ * watermark wakes the paused poll, so the consumer resumes at once rather than at the end of its poll timeout
+ * (which capped this direction at about one high watermark of records per poll timeout).
  */
 public final class KafkaToMqttPipeline implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KafkaToMqttPipeline.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /** How long a poll waits when there is nothing to fetch; a paused consumer is woken when it may resume. */
+    static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
     /** Commits are batched: often enough that a crash redelivers little, rarely enough to cost nothing. */
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /**
@@ -94,6 +98,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final BridgeMetrics metrics;
     private final BridgeConfig.Consumer flow;
     private final Duration shutdownTimeout;
+    private final Duration pollTimeout;
 
     private final BlockingQueue<Runnable> publishQueue = new LinkedBlockingQueue<>();
     private final Thread pollThread;
@@ -111,6 +116,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean closing;
     private volatile boolean paused;
+    /** Set by the release that woke the paused poll; cleared by the poll thread on every round while paused. */
+    private final AtomicBoolean resumeWoken = new AtomicBoolean();
     private volatile boolean awaiting;
     private volatile boolean failed;
     private volatile int assignedPartitions;
@@ -126,6 +133,17 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
             Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, BridgeConfig.Consumer flow,
             Duration shutdownTimeout) {
+        this(group, bridgeId, consumerFactory, mqtt, mqtt5, deadLetters, deadLetterWriter, failureStrategies, metrics,
+                flow, shutdownTimeout, POLL_TIMEOUT);
+    }
+
+    /** @param pollTimeout how long one poll waits for records; tests make it long to see what wakes the poll */
+    KafkaToMqttPipeline(KafkaToMqttRouteGroup group, String bridgeId,
+            Supplier<Consumer<byte[], byte[]>> consumerFactory, Function<OutboundMessage, CompletableFuture<Void>> mqtt,
+            boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
+            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, BridgeConfig.Consumer flow,
+            Duration shutdownTimeout, Duration pollTimeout) {
+        this.pollTimeout = pollTimeout;
         this.group = group;
         this.bridgeIdBytes = bridgeId.getBytes(StandardCharsets.UTF_8);
         this.consumerFactory = consumerFactory;
@@ -173,10 +191,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
-                    records = created.poll(POLL_TIMEOUT);
+                    records = created.poll(pollTimeout);
                     failures = 0;
                 } catch (WakeupException wakeup) {
-                    continue;
+                    // close() ends the loop; a release down to the low watermark resumes below, without waiting.
+                    records = ConsumerRecords.empty();
                 } catch (KafkaException failure) {
                     // e.g. not authorised for the topic or group: keep the bridge up and keep trying.
                     if (Backoff.worthLogging(failures)) {
@@ -297,7 +316,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
         if (synchronously) {
             try {
-                consumer.commitSync(offsets);
+                commitSyncThroughWakeup(offsets);
             } catch (KafkaException failure) {
                 LOG.warnf("Offset commit of group %s failed (%s); the records after the last committed offset "
                         + "will be published again", group.groupId(), failure.getMessage());
@@ -312,6 +331,19 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * A synchronous commit (on revocation or stop) that a wake-up does not lose: a wake-up aimed at the paused poll
+     * (or at the stopping loop) that lands on the commit instead interrupts it once and is spent by that; the commit
+     * is then made again.
+     */
+    private void commitSyncThroughWakeup(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            consumer.commitSync(offsets);
+        } catch (WakeupException wakeup) {
+            consumer.commitSync(offsets);
+        }
+    }
+
     private void applyFlowControl() {
         int records = inFlight.get();
         long bytes = inFlightBytes.get();
@@ -319,10 +351,29 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             consumer.pause(consumer.assignment());
             paused = true;
             LOG.debugf("Group %s paused: %d records (%d bytes) in flight", group.groupId(), records, bytes);
-        } else if (paused && records <= flow.lowWatermark() && bytes <= flow.highWatermarkBytes() / 2) {
+        } else if (paused && mayResume(records, bytes)) {
             consumer.resume(consumer.paused());
             paused = false;
             LOG.debugf("Group %s resumed: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+        }
+        if (paused) {
+            // Cleared after the check: a release from here on wakes the next poll (at worst once too often, which
+            // costs one empty round).
+            resumeWoken.set(false);
+        }
+    }
+
+    private boolean mayResume(int records, long bytes) {
+        return records <= flow.lowWatermark() && bytes <= flow.highWatermarkBytes() / 2;
+    }
+
+    /** Runs on the thread that released a record: wakes the paused poll once the consumer may resume. */
+    private void wakeIfMayResume(int records, long bytes) {
+        if (paused && mayResume(records, bytes) && resumeWoken.compareAndSet(false, true)) {
+            Consumer<byte[], byte[]> current = consumer;
+            if (current != null) {
+                current.wakeup();
+            }
         }
     }
 
@@ -672,9 +723,10 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
 
         private void released() {
-            inFlight.decrementAndGet();
-            inFlightBytes.addAndGet(-bytes);
+            int records = inFlight.decrementAndGet();
+            long remainingBytes = inFlightBytes.addAndGet(-bytes);
             signalProgress();
+            wakeIfMayResume(records, remainingBytes);
         }
     }
 
