@@ -3,12 +3,11 @@ package io.mqttkafka.bridge.dev;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A real single-node Kafka cluster (KRaft, combined broker and controller) in this JVM, for dev mode and
@@ -68,19 +67,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
             } else if (dataDirectory != null) {
-                deleteQuietly(dataDirectory, e);
+                try {
+                    Utils.delete(dataDirectory.toFile());
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             throw new IllegalStateException("Embedded Kafka broker did not start: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteQuietly(Path directory, Exception failure) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException suppressed) {
-            failure.addSuppressed(suppressed);
         }
     }
 

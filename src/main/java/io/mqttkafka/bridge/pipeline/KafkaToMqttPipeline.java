@@ -74,7 +74,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KafkaToMqttPipeline.class);
     /** How long a poll waits when there is nothing to fetch; a paused consumer is woken when it may resume. */
-    static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
     /** Commits are batched: often enough that a crash redelivers little, rarely enough to cost nothing. */
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /**

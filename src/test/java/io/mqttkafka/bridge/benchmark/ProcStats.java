@@ -43,7 +43,7 @@ final class ProcStats {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     threads.put(Long.parseLong(task.getFileName().toString()), new ThreadSample(name,
-                            statCpuSeconds(stat), voluntarySwitches(Files.readString(task.resolve("status")))));
+                            statCpuSeconds(stat), statusNumber(Files.readString(task.resolve("status")), "voluntary_ctxt_switches")));
                 } catch (IOException threadEnded) {
                     // gone between listing and reading: it did its work before the case or is not counted
                 }
@@ -63,13 +63,15 @@ final class ProcStats {
         return (utime + stime) / CLOCK_TICKS_PER_SECOND;
     }
 
-    private static long voluntarySwitches(String status) {
+    /** The number of a {@code name:} line of a /proc/.../status file (a unit such as kB left off). */
+    private static long statusNumber(String status, String name) {
+        String prefix = name + ":";
         for (String line : status.split("\n")) {
-            if (line.startsWith("voluntary_ctxt_switches:")) {
-                return Long.parseLong(line.substring("voluntary_ctxt_switches:".length()).trim());
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length()).replace("kB", "").trim());
             }
         }
-        throw new IllegalStateException("No voluntary_ctxt_switches in a thread's status");
+        throw new IllegalStateException("No " + name + " in a /proc status file");
     }
 
     /**
@@ -97,12 +99,7 @@ final class ProcStats {
 
     /** VmHWM: the peak resident set size since start or the last {@link #resetPeakRss}, in kB. */
     static long peakRssKb(long pid) {
-        for (String line : read(Path.of("/proc", Long.toString(pid), "status")).split("\n")) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").trim());
-            }
-        }
-        throw new IllegalStateException("No VmHWM in /proc/" + pid + "/status");
+        return statusNumber(read(Path.of("/proc", Long.toString(pid), "status")), "VmHWM");
     }
 
     private static String read(Path path) {

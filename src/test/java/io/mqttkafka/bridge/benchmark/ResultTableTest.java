@@ -188,7 +188,7 @@ class ResultTableTest {
         long self = ProcessHandle.current().pid();
         CountDownLatch slept = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread sleeper = new Thread(() -> {
+        Thread parker = new Thread(() -> {
             for (int i = 0; i < 50; i++) {
                 LockSupport.parkNanos(1_000_000);
             }
@@ -198,13 +198,13 @@ class ResultTableTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "probe-sleeper");
+        }, "probe-parker");
         ThreadBreakdown.Probe beforeStart = ThreadBreakdown.Probe.start(self);
-        sleeper.start();
+        parker.start();
         try {
             assertThat(slept.await(10, TimeUnit.SECONDS)).isTrue();
             ProcStats.ThreadSample sample = ProcStats.threads(self).values().stream()
-                    .filter(thread -> thread.name().equals("probe-sleeper")).findFirst().orElseThrow();
+                    .filter(thread -> thread.name().equals("probe-parker")).findFirst().orElseThrow();
             ThreadBreakdown sinceBefore = beforeStart.since(1);
             ThreadBreakdown sinceNow = ThreadBreakdown.Probe.start(self).since(1);
 
@@ -214,7 +214,7 @@ class ResultTableTest {
             assertThat(sinceBefore.cpuPer100kByRole().keySet()).containsExactlyInAnyOrderElementsOf(ThreadBreakdown.ROLES);
         } finally {
             release.countDown();
-            sleeper.join();
+            parker.join();
         }
     }
 
