@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientConnectionConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -41,6 +42,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 
 import io.mqttkafka.bridge.config.BridgeConfig;
+import io.netty.channel.Channel;
 import io.reactivex.Scheduler;
 import io.reactivex.schedulers.Schedulers;
 
@@ -228,10 +230,11 @@ public final class MqttConnection {
      * Subscribes once per process. Later reconnects are covered by the client: the broker still holds the
      * subscriptions when the session is present, and the client re-subscribes when it is not. Subscribing
      * on the first connection even when the session is present picks up mappings added since the session
-     * was created.
+     * was created. Runs on the connection's network thread, before the session's first message is handed on.
      */
     private void onConnected() {
         connected = true;
+        connectionConfig().ifPresent(FlushCoalescing::install);
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
                 : client3.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum());
@@ -430,6 +433,17 @@ public final class MqttConnection {
     /** True once the broker accepted every subscription (in this process); stays true across reconnects. */
     public boolean isSubscribed() {
         return subscriptionsAccepted;
+    }
+
+    /** The current connection's settings, empty while not connected. */
+    private Optional<? extends MqttClientConnectionConfig> connectionConfig() {
+        return client5 != null ? client5.getConfig().getConnectionConfig()
+                : client3 != null ? client3.getConfig().getConnectionConfig() : Optional.empty();
+    }
+
+    /** The current connection's Netty channel, for tests that look at what the client writes. */
+    Optional<Channel> channel() {
+        return connectionConfig().flatMap(FlushCoalescing::channelOf);
     }
 
     public String clientId() {
