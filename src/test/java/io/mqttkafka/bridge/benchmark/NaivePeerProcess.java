@@ -39,8 +39,7 @@ final class NaivePeerProcess implements AutoCloseable {
                     + " is missing; run mvn -B -f bench/naive-bridge/pom.xml -Ppin-netty-mqtt package -DskipTests");
         }
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Its buffer is unbounded by design; 512 MB leaves room for a backlog of 4 KiB messages.
-                "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toAbsolutePath().toString());
+                "-Xmx" + BenchmarkRig.NAIVE_HEAP, "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toAbsolutePath().toString());
         Map<String, String> environment = Map.of(
                 "MQTT_HOST", "127.0.0.1",
                 "MQTT_PORT", Integer.toString(mqttPort),
