@@ -54,6 +54,18 @@ final class ProcStats {
         return threads;
     }
 
+    /**
+     * The read and write system calls of a process so far, all its threads, ended ones included ({@code syscr} and
+     * {@code syscw} of /proc/PID/io): socket and file reads and writes, each call counted once whatever its size.
+     */
+    record IoCalls(long reads, long writes) {
+    }
+
+    static IoCalls ioCalls(long pid) {
+        String io = read(Path.of("/proc", Long.toString(pid), "io"));
+        return new IoCalls(statusNumber(io, "syscr"), statusNumber(io, "syscw"));
+    }
+
     /** utime + stime of a /proc/.../stat line, in seconds. */
     private static double statCpuSeconds(String stat) {
         // The command name in parentheses may contain spaces; the numeric fields start after the last ')'.
@@ -63,7 +75,7 @@ final class ProcStats {
         return (utime + stime) / CLOCK_TICKS_PER_SECOND;
     }
 
-    /** The number of a {@code name:} line of a /proc/.../status file (a unit such as kB left off). */
+    /** The number of a {@code name:} line of a /proc/.../status or io file (a unit such as kB left off). */
     private static long statusNumber(String status, String name) {
         String prefix = name + ":";
         for (String line : status.split("\n")) {
@@ -71,7 +83,7 @@ final class ProcStats {
                 return Long.parseLong(line.substring(prefix.length()).replace("kB", "").trim());
             }
         }
-        throw new IllegalStateException("No " + name + " in a /proc status file");
+        throw new IllegalStateException("No " + name + " in a /proc status or io file");
     }
 
     /**

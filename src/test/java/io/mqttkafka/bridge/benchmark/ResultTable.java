@@ -180,7 +180,7 @@ final class ResultTable {
 
     /**
      * The bridge's or naive peer's own CPU by what its threads do (medians over the usable repetitions), and its
-     * threads' sleeps per message, for the cases that have such a process.
+     * threads' sleeps and its read and write system calls per message, for the cases that have such a process.
      */
     static String threadBreakdown(List<CaseSummary> summaries) {
         List<CaseSummary> measured = summaries.stream().filter(summary -> summary.peerThreads() != null).toList();
@@ -189,14 +189,16 @@ final class ResultTable {
         }
         StringBuilder out = new StringBuilder("| bridge or naive peer: CPU s / 100k by thread");
         ThreadBreakdown.ROLES.forEach(role -> out.append(" | ").append(role));
-        out.append(" | all threads | thread sleeps / message |\n|---");
-        out.append("|---:".repeat(ThreadBreakdown.ROLES.size() + 2)).append("|\n");
+        out.append(" | all threads | thread sleeps / message | read calls / message | write calls / message |\n|---");
+        out.append("|---:".repeat(ThreadBreakdown.ROLES.size() + 4)).append("|\n");
         for (CaseSummary summary : measured) {
             ThreadBreakdown threads = summary.peerThreads();
             out.append("| ").append(summary.benchCase().name());
             ThreadBreakdown.ROLES.forEach(role -> out.append(" | ").append(twoDecimals(threads.cpuPer100k(role))));
             out.append(" | ").append(twoDecimals(threads.totalCpuPer100k()))
-                    .append(" | ").append(twoDecimals(threads.sleepsPerMessage())).append(" |\n");
+                    .append(" | ").append(twoDecimals(threads.sleepsPerMessage()))
+                    .append(" | ").append(twoDecimals(threads.readCallsPerMessage()))
+                    .append(" | ").append(twoDecimals(threads.writeCallsPerMessage())).append(" |\n");
         }
         return out.toString();
     }

@@ -2,6 +2,8 @@ package io.mqttkafka.bridge.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.FileOutputStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -158,16 +161,16 @@ class ResultTableTest {
         assertThat(ThreadBreakdown.role(procName)).isEqualTo(role);
     }
 
-    /** Each role's share and the sleeps are medians over the repetitions that did not fail. */
+    /** Each role's share, the sleeps and the system calls are medians over the repetitions that did not fail. */
     @Test
     void threadBreakdownTakesEachRolesMedianAndListsCasesWithAPeerOnly() {
         BenchCase bridge = new BenchCase(Kind.BRIDGE_M2K, 0, 256);
         BenchCase drain = new BenchCase(Kind.DRAIN, 0, 256);
         List<CaseResult> results = List.of(
-                withThreads(bridge, 1, null, threads(1.0, 0.5, 0.25, 0.12)),
-                withThreads(bridge, 2, null, threads(3.0, 0.75, 0.5, 0.2)),
-                withThreads(bridge, 3, null, threads(2.0, 0.25, 0.75, 0.1)),
-                withThreads(bridge, 4, "stall: no arrival for 15 s", threads(90.0, 90.0, 90.0, 90.0)));
+                withThreads(bridge, 1, null, threads(1.0, 0.5, 0.25, 0.12, 0.5, 0.75)),
+                withThreads(bridge, 2, null, threads(3.0, 0.75, 0.5, 0.2, 0.25, 0.5)),
+                withThreads(bridge, 3, null, threads(2.0, 0.25, 0.75, 0.1, 1.0, 0.25)),
+                withThreads(bridge, 4, "stall: no arrival for 15 s", threads(90.0, 90.0, 90.0, 90.0, 90.0, 90.0)));
 
         String table = ResultTable.threadBreakdown(List.of(ResultTable.summarise(bridge, results),
                 ResultTable.summarise(drain, List.of(result(drain, 1, 100, null)))));
@@ -175,9 +178,9 @@ class ResultTableTest {
         assertThat(table.lines()).containsExactly(
                 "| bridge or naive peer: CPU s / 100k by thread | MQTT client network | MQTT → Kafka sender"
                         + " | Kafka producer network | Kafka → MQTT poll and publish | JIT compiler | GC | other"
-                        + " | all threads | thread sleeps / message |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-                "| bridge-m2k-q0-256 | 2.00 | 0.50 | 0.50 | 0.00 | 0.00 | 0.00 | 0.00 | 3.00 | 0.12 |");
+                        + " | all threads | thread sleeps / message | read calls / message | write calls / message |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| bridge-m2k-q0-256 | 2.00 | 0.50 | 0.50 | 0.00 | 0.00 | 0.00 | 0.00 | 3.00 | 0.12 | 0.50 | 0.50 |");
         assertThat(ResultTable.threadBreakdown(List.of(ResultTable.summarise(drain,
                 List.of(result(drain, 1, 100, null)))))).isEmpty();
     }
@@ -218,9 +221,27 @@ class ResultTableTest {
         }
     }
 
-    private static ThreadBreakdown threads(double mqttClient, double sender, double producers, double sleeps) {
+    /** Read from this test's own JVM: 50 unbuffered writes to a file are 50 write system calls since the probe. */
+    @Test
+    void threadProbeCountsTheWriteSystemCallsSinceItsStart(@TempDir Path directory) throws Exception {
+        long self = ProcessHandle.current().pid();
+        ThreadBreakdown.Probe beforeWrites = ThreadBreakdown.Probe.start(self);
+        try (FileOutputStream out = new FileOutputStream(directory.resolve("calls").toFile())) {
+            for (int i = 0; i < 50; i++) {
+                out.write(i);
+            }
+        }
+        ThreadBreakdown sinceBefore = beforeWrites.since(1);
+        ThreadBreakdown sinceNow = ThreadBreakdown.Probe.start(self).since(1);
+
+        assertThat(sinceBefore.writeCallsPerMessage()).isGreaterThanOrEqualTo(50);
+        assertThat(sinceNow.writeCallsPerMessage()).as("nothing wrote 50 times in between").isLessThan(50);
+    }
+
+    private static ThreadBreakdown threads(double mqttClient, double sender, double producers, double sleeps,
+            double reads, double writes) {
         return new ThreadBreakdown(Map.of(ThreadBreakdown.MQTT_CLIENT, mqttClient, ThreadBreakdown.SENDER, sender,
-                ThreadBreakdown.KAFKA_PRODUCERS, producers), sleeps);
+                ThreadBreakdown.KAFKA_PRODUCERS, producers), sleeps, reads, writes);
     }
 
     private static CaseResult withThreads(BenchCase benchCase, int rep, String problem, ThreadBreakdown threads) {

@@ -5,21 +5,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Where the bridge's (or the naive peer's) own CPU went during one case, by what its threads do, and how often its
- * threads went to sleep per message.
+ * Where the bridge's (or the naive peer's) own CPU went during one case, by what its threads do, how often its
+ * threads went to sleep per message, and how many read and write system calls it made per message.
  *
  * <p>Why: on the virtual machines this runs on, a thread that sleeps and is woken again costs more than most of the
  * work handed to it, so "sleeps per message" is what a hand-off between threads really costs; and in short runs the
- * JIT compiler's share says how far from steady state a number is. Both are read from /proc, for every case, with
- * no profiler attached.
+ * JIT compiler's share says how far from steady state a number is. The system calls per message show batching
+ * (of socket reads, of acknowledgements, of produce requests) directly, and unlike CPU time they hardly vary between
+ * runs. All are read from /proc, for every case, with no profiler attached.
  *
  * @param cpuPer100kByRole CPU seconds per 100,000 messages for each of {@link #ROLES}, in that order
  * @param sleepsPerMessage voluntary context switches of all the process's threads per message: each is a thread
  *        that waited (for a socket, a queue, a lock) and was later woken
+ * @param readCallsPerMessage read system calls of the process per message
+ * @param writeCallsPerMessage write system calls of the process per message
  */
-record ThreadBreakdown(Map<String, Double> cpuPer100kByRole, double sleepsPerMessage) {
+record ThreadBreakdown(Map<String, Double> cpuPer100kByRole, double sleepsPerMessage, double readCallsPerMessage,
+        double writeCallsPerMessage) {
 
     static final String MQTT_CLIENT = "MQTT client network";
     static final String SENDER = "MQTT → Kafka sender";
@@ -65,7 +70,7 @@ record ThreadBreakdown(Map<String, Double> cpuPer100kByRole, double sleepsPerMes
         return cpuPer100kByRole.values().stream().mapToDouble(Double::doubleValue).sum();
     }
 
-    /** Each role's median, and the median sleeps, over the repetitions that have a breakdown; null when none has. */
+    /** Each role's median, and the median sleeps and system calls, over the repetitions that have a breakdown; null when none has. */
     static ThreadBreakdown median(List<ThreadBreakdown> breakdowns) {
         List<ThreadBreakdown> present = breakdowns.stream().filter(Objects::nonNull).toList();
         if (present.isEmpty()) {
@@ -76,18 +81,23 @@ record ThreadBreakdown(Map<String, Double> cpuPer100kByRole, double sleepsPerMes
             cpu.put(role, ResultTable.Spread.of(present.stream().map(breakdown -> breakdown.cpuPer100k(role)).toList())
                     .median());
         }
-        return new ThreadBreakdown(cpu, ResultTable.Spread.of(present.stream()
-                .map(ThreadBreakdown::sleepsPerMessage).toList()).median());
+        return new ThreadBreakdown(cpu, median(present, ThreadBreakdown::sleepsPerMessage),
+                median(present, ThreadBreakdown::readCallsPerMessage), median(present, ThreadBreakdown::writeCallsPerMessage));
+    }
+
+    private static double median(List<ThreadBreakdown> breakdowns, ToDoubleFunction<ThreadBreakdown> value) {
+        return ResultTable.Spread.of(breakdowns.stream().map(breakdown -> value.applyAsDouble(breakdown)).toList()).median();
     }
 
     /**
-     * The CPU time and voluntary context switches of every thread of a process at the start of a case. A thread
-     * that starts during the case counts from zero; one that ends during it is not counted.
+     * The CPU time and voluntary context switches of every thread of a process, and its system calls, at the start
+     * of a case. A thread that starts during the case counts from zero; the CPU and sleeps of one that ends during it
+     * are not counted (its system calls are).
      */
-    record Probe(long pid, Map<Long, ProcStats.ThreadSample> start) {
+    record Probe(long pid, Map<Long, ProcStats.ThreadSample> start, ProcStats.IoCalls startCalls) {
 
         static Probe start(long pid) {
-            return new Probe(pid, ProcStats.threads(pid));
+            return new Probe(pid, ProcStats.threads(pid), ProcStats.ioCalls(pid));
         }
 
         /** The breakdown since {@link #start}, per 100,000 of {@code messages}; call while the process lives. */
@@ -106,7 +116,10 @@ record ThreadBreakdown(Map<String, Double> cpuPer100kByRole, double sleepsPerMes
             for (String role : ROLES) {
                 per100k.put(role, cpuSeconds.getOrDefault(role, 0.0) * scale);
             }
-            return new ThreadBreakdown(per100k, (double) sleeps / messages);
+            ProcStats.IoCalls calls = ProcStats.ioCalls(pid);
+            return new ThreadBreakdown(per100k, (double) sleeps / messages,
+                    (double) (calls.reads() - startCalls.reads()) / messages,
+                    (double) (calls.writes() - startCalls.writes()) / messages);
         }
     }
 }
