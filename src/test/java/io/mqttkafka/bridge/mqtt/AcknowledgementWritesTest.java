@@ -48,6 +48,7 @@ class AcknowledgementWritesTest {
             BridgeConfig config = TestConfigs.forSharedBrokers()
                     .set("bridge.mqtt.port", Integer.toString(broker.port()))
                     .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))
+                    // A new session after the restart: nothing of the first round can come again in the second.
                     .set("bridge.mqtt.clean-start", "true")
                     .build();
             List<InboundMessage> received = new CopyOnWriteArrayList<>();
