@@ -74,13 +74,13 @@ class AcknowledgementWritesTest {
     private static void assertOneFlushForAllAcknowledgements(MqttConnection connection, EmbeddedMqttBroker broker,
             String topic, List<InboundMessage> received, int protocolVersion) throws InterruptedException {
         received.clear();
+        // The in-process broker (HiveMQ CE) sends a subscriber one message and queues the rest until that one is
+        // acknowledged, then sends the queue: so publish one more than MESSAGES, acknowledge the first, hold the rest.
         try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), protocolVersion)) {
-            for (int i = 0; i <= MESSAGES; i++) {
+            for (int i = 0; i < MESSAGES + 1; i++) {
                 publisher.publishAll(List.of(topic), List.of(("reading-" + i).getBytes(StandardCharsets.UTF_8)), 1);
             }
         }
-        // The in-process broker (HiveMQ CE) sends a subscriber one message and queues the rest until that one is
-        // acknowledged, then sends the queue: acknowledge the first, then hold the others.
         Awaitility.await().atMost(TIMEOUT).until(() -> !received.isEmpty());
         received.remove(0).acknowledge();
         Awaitility.await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received).hasSize(MESSAGES));
