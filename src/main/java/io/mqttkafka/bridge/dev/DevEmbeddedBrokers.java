@@ -16,6 +16,7 @@ import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -36,6 +37,8 @@ import io.quarkus.arc.profile.IfBuildProfile;
 public class DevEmbeddedBrokers {
 
     private static final Logger LOG = Logger.getLogger(DevEmbeddedBrokers.class);
+    /** How long stop() waits for the record printer's consumer to close before it stops the brokers anyway. */
+    private static final Duration PRINTER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     @ConfigProperty(name = "dev.embedded-brokers", defaultValue = "true")
     boolean enabled;
@@ -43,6 +46,7 @@ public class DevEmbeddedBrokers {
     private EmbeddedMqttBroker mqtt;
     private EmbeddedKafkaBroker kafka;
     private Thread recordPrinter;
+    private KafkaConsumer<byte[], byte[]> recordPrinterConsumer;
 
     @Produces
     @Singleton
@@ -61,23 +65,30 @@ public class DevEmbeddedBrokers {
     }
 
     private void startRecordPrinter(String bootstrapServers) {
+        // Created here and used only by the printer thread; stop() ends it with wakeup(), the consumer's one
+        // thread-safe method. (An interrupt instead left the consumer to close with the interrupt flag set and
+        // the broker already going, which logged errors at every stop.)
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "dev-record-printer",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // The embedded cluster is new at every start: there is no position worth keeping.
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, "2000"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        recordPrinterConsumer = consumer;
         recordPrinter = new Thread(() -> {
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.GROUP_ID_CONFIG, "dev-record-printer",
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.METADATA_MAX_AGE_CONFIG, "2000"),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (consumer) {
                 consumer.subscribe(Pattern.compile("[^_].*"));
-                while (!Thread.currentThread().isInterrupted()) {
+                while (true) {
                     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                         LOG.infof("Kafka record: topic=%s partition=%d offset=%d key=%s value=%s headers=%s",
                                 record.topic(), record.partition(), record.offset(), text(record.key()),
                                 text(record.value()), headers(record));
                     }
                 }
-            } catch (org.apache.kafka.common.errors.InterruptException | org.apache.kafka.common.errors.WakeupException e) {
-                // stopping
+            } catch (WakeupException stopping) {
+                // stop() asked the printer to end
             }
         }, "dev-record-printer");
         recordPrinter.setDaemon(true);
@@ -96,16 +107,25 @@ public class DevEmbeddedBrokers {
         return bytes == null ? "null" : new String(bytes, StandardCharsets.UTF_8);
     }
 
+    /** Ends the printer before the brokers go, then stops each broker even if the other one failed to. */
     @PreDestroy
     void stop() {
         if (recordPrinter != null) {
-            recordPrinter.interrupt();
+            recordPrinterConsumer.wakeup();
+            try {
+                recordPrinter.join(PRINTER_STOP_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (mqtt != null) {
-            mqtt.close();
+        try {
+            if (kafka != null) {
+                kafka.close();
+            }
+        } finally {
+            if (mqtt != null) {
+                mqtt.close();
+            }
         }
     }
 
