@@ -6,12 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.utils.Utils;
+
 import com.hivemq.embedded.EmbeddedHiveMQ;
 
 /**
  * A real MQTT broker (HiveMQ Community Edition) in this JVM, for dev mode and tests. Listens on loopback
  * only. MQTT 3.1.1 and 5, QoS 2, retained messages, persistent sessions and shared subscriptions.
  * Needs the {@code hivemq-community-edition-embedded} artifact, which is never packaged.
+ *
+ * <p>Its data folder (sessions, queued messages: tens of megabytes after a test run) is made by {@link #start} and
+ * deleted by {@link #close()}; {@link #stop()} keeps it, so that a restarted broker finds its sessions.
  */
 public final class EmbeddedMqttBroker implements AutoCloseable {
 
@@ -113,8 +118,22 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         return port;
     }
 
+    /** The folder that holds the broker's configuration and data; gone after {@link #close()}. */
+    public Path dataDirectory() {
+        return home;
+    }
+
+    /** Stops the broker and deletes its data folder. */
     @Override
     public void close() {
-        stop();
+        try {
+            stop();
+        } finally {
+            try {
+                Utils.delete(home.toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot delete the embedded MQTT broker's data folder " + home, e);
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ import org.apache.kafka.common.utils.AppInfoParser;
 import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
+import io.mqttkafka.bridge.testing.WorkDirectories;
 
 /**
  * The benchmark (issue 5): how fast the bridge is compared with its limits (Mosquitto drain, Kafka's
@@ -26,11 +27,13 @@ import io.mqttkafka.bridge.testing.MosquittoProcess;
  * {@code bin/benchmark}. Options are system properties:
  * <ul>
  * <li>{@code bench.n} messages per throughput case (default 200000), {@code bench.reps} repetitions (default 3);
+ * <li>{@code bench.warmup}: messages per case in the discarded warm-up pass before the repetitions (default the larger of 5,000 and N / 5);
  * <li>{@code bench.quick=true}: N=30000, one repetition, 5 s latency runs;
  * <li>{@code bench.cases}: comma-separated case-name prefixes to run (default all);
  * <li>{@code bench.soak=MINUTES}: instead of the cases, the soak run (QoS 1, 256 B, {@code bench.soak.rate} msg/s,
  * default 3000) with the bridge's heap after GC sampled every 30 s, written to soak.md;
- * <li>{@code bench.profile=true}: the bridge records a JFR profile of the run ({@code bridge.jfr} in the work directory);
+ * <li>{@code bench.profile=true}: the bridge records a JFR profile of the run ({@code logs/bridge.jfr} in the output
+ * directory);
  * <li>{@code bench.out}: output directory (default target/benchmark); {@code bench.window}: publisher window.
  * </ul>
  */
@@ -41,17 +44,18 @@ public final class Benchmark {
     private Benchmark() {
     }
 
-    record Options(int messages, int reps, Duration pacedDuration, List<String> caseFilter, Path out, int window,
-            String command) {
+    record Options(int messages, int reps, int warmUpMessages, Duration pacedDuration, List<String> caseFilter, Path out,
+            int window, String command) {
 
         static Options fromSystemProperties() {
             boolean quick = "true".equalsIgnoreCase(property("bench.quick", "false"));
             int messages = Integer.parseInt(property("bench.n", quick ? "30000" : "200000"));
             int reps = Integer.parseInt(property("bench.reps", quick ? "1" : "3"));
+            int warmUp = Integer.parseInt(property("bench.warmup", Integer.toString(Math.max(5_000, messages / 5))));
             Duration paced = Duration.ofSeconds(quick ? 5 : 20);
             String cases = property("bench.cases", "");
             List<String> filter = cases.isBlank() ? List.of() : Arrays.stream(cases.split(",")).map(String::trim).toList();
-            return new Options(messages, reps, paced, filter, Path.of(property("bench.out", "target/benchmark")),
+            return new Options(messages, reps, warmUp, paced, filter, Path.of(property("bench.out", "target/benchmark")),
                     Integer.parseInt(property("bench.window", Integer.toString(PUBLISHER_WINDOW))),
                     property("bench.command", "(started directly)"));
         }
@@ -105,7 +109,7 @@ public final class Benchmark {
         Files.createDirectories(options.out());
         String loadAtStart = loadAverage();
         Instant started = Instant.now();
-        BenchmarkRig rig = new BenchmarkRig(Files.createTempDirectory("benchmark-"));
+        BenchmarkRig rig = new BenchmarkRig(freshLogDirectory(options));
         Thread stopOnExit = new Thread(rig::close, "benchmark-cleanup");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
         List<CaseResult> results = new ArrayList<>();
@@ -116,7 +120,7 @@ public final class Benchmark {
                 rig.startBridge();
                 if (cases.stream().anyMatch(c -> c.kind() == Kind.NAIVE_M2K)) {
                     // "Tuned": a buffer for every message of a case, so the overflow never fails the channel.
-                    rig.startNaivePeers(options.messages() + 10_000, publisher);
+                    rig.startNaivePeers(Math.max(options.messages(), options.warmUpMessages()) + 10_000, publisher);
                 }
                 try (CaseRunner runner = new CaseRunner(rig, publisher)) {
                     runner.recordIdleBaseline();
@@ -140,11 +144,22 @@ public final class Benchmark {
         writeReport(options, cases, results, loadAtStart, loadAverage(), Duration.between(started, Instant.now()));
     }
 
+    /**
+     * {@code logs/} in the output directory, emptied: what the rig's processes write that the results refer to
+     * (ProducerPerformance's output, the naive peers' logs, a JFR recording). The brokers and the bridge delete their
+     * own directories when the rig stops them.
+     */
+    private static Path freshLogDirectory(Options options) throws IOException {
+        Path logs = options.out().resolve("logs");
+        WorkDirectories.delete(logs);
+        return Files.createDirectories(logs);
+    }
+
     /** {@code bench.soak=MINUTES}: only the soak run (see {@link Soak}), sampled every 30 s; writes soak.md. */
     private static void soak(Options options, Duration duration, int perSecond) throws Exception {
         requireMosquittoThatKeepsTheWindow();
         Files.createDirectories(options.out());
-        BenchmarkRig rig = new BenchmarkRig(Files.createTempDirectory("benchmark-soak-"));
+        BenchmarkRig rig = new BenchmarkRig(freshLogDirectory(options));
         Thread stopOnExit = new Thread(rig::close, "benchmark-cleanup");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
         String report;
@@ -181,14 +196,18 @@ public final class Benchmark {
         }
     }
 
-    /** One discarded pass at a fifth of N (JIT, connections, first fetches); ProducerPerformance is a fresh JVM anyway. */
+    /**
+     * One discarded pass over the cases (JIT, connections, first fetches), {@code bench.warmup} messages each, by default
+     * a fifth of N; ProducerPerformance is a fresh JVM anyway.
+     */
     private static void warmUp(CaseRunner runner, List<BenchCase> cases, Options options) {
-        int messages = Math.max(5_000, options.messages() / 5);
+        int messages = options.warmUpMessages();
         System.out.println("Warm-up (" + messages + " messages per case, discarded) ...");
         for (BenchCase benchCase : cases) {
             if (benchCase.kind() != Kind.KAFKA_LIMIT && !benchCase.paced()) {
                 CaseResult result = runner.run(benchCase, 0, messages, options.pacedDuration());
-                System.out.printf(Locale.ROOT, "  warm-up %-22s %s%n", benchCase.name(), result.status());
+                System.out.printf(Locale.ROOT, "  warm-up %-22s %9.0f msg/s  %s%n", benchCase.name(), result.ratePerSecond(),
+                        result.status());
             }
         }
     }

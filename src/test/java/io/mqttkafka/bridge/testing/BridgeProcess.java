@@ -243,8 +243,18 @@ public final class BridgeProcess implements AutoCloseable {
         }
     }
 
+    /** The bridge's working directory (configuration and log); gone after {@link #close()}. */
+    Path workDir() {
+        return workDir;
+    }
+
+    /** Kills the bridge and deletes its working directory. */
     @Override
     public void close() {
-        kill();
+        try {
+            kill();
+        } finally {
+            WorkDirectories.delete(workDir);
+        }
     }
 }

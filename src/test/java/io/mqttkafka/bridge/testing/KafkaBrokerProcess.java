@@ -20,6 +20,7 @@ import org.awaitility.Awaitility;
  * A real Kafka broker (KRaft, combined broker and controller) in its own JVM process, on a fixed loopback
  * port, with a data directory that survives {@link #stop()} / {@link #kill()} and {@link #startAgain()}.
  * For tests that take Kafka away and bring it back, which an in-process cluster cannot do on the same port.
+ * {@link #close()} kills the broker and deletes the data directory.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
 
@@ -162,9 +163,19 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
+    /** Where the broker keeps its configuration, data and log; gone after {@link #close()}. */
+    Path home() {
+        return home;
+    }
+
+    /** Kills the broker (SIGKILL: nothing of it is kept) and deletes its data directory. */
     @Override
     public void close() {
-        kill();
+        try {
+            kill();
+        } finally {
+            WorkDirectories.delete(home);
+        }
     }
 
     private ProcessBuilder java(String mainClass, String... arguments) {

@@ -248,7 +248,12 @@ public final class MosquittoProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, then waits for the exit; only this process, by its PID. */
+    /** Where the broker keeps its configuration and log; gone after {@link #close()}. */
+    Path home() {
+        return home;
+    }
+
+    /** SIGTERM, then waits for the exit (only this process, by its PID), and deletes the broker's directory. */
     @Override
     public synchronized void close() {
         if (sysClient != null) {
@@ -259,6 +264,10 @@ public final class MosquittoProcess implements AutoCloseable {
             }
             sysClient = null;
         }
-        Processes.terminate(process, false);
+        try {
+            Processes.terminate(process, false);
+        } finally {
+            WorkDirectories.delete(home);
+        }
     }
 }
