@@ -1,0 +1,27 @@
+# Helpers for .ci/run, kept apart so that the tests can run them (CiScriptTest).
+
+# Prints the first line of what a command writes (stdout and stderr), and never fails: the command's whole output
+# is read first. Piping into `head -1` instead lets head close the pipe while the command is still writing, and
+# under `set -o pipefail` the command's reaction to that decides the script's fate: `mvn -v | head -1` exited 1 in
+# about one run in four, which failed CI before any test ran.
+first_line() {
+  local output
+  output=$("$@" 2>&1) || true
+  printf '%s\n' "${output%%$'\n'*}"
+}
+
+# The first line of Mosquitto's help, which names its version (`mosquitto -h` exits non-zero by design); empty when
+# it is not installed.
+mosquitto_version() {
+  if [ -x /usr/sbin/mosquitto ]; then
+    first_line /usr/sbin/mosquitto -h
+  elif command -v mosquitto >/dev/null 2>&1; then
+    first_line mosquitto -h
+  fi
+}
+
+# True when the installed Mosquitto is 2.0.13 or later (older ones keep no in-flight window towards a slow
+# subscriber).
+mosquitto_is_recent() {
+  [[ "$(mosquitto_version)" =~ version\ (2\.0\.(1[3-9]|[2-9][0-9])|2\.[1-9]|[3-9]\.) ]]
+}
