@@ -16,7 +16,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -134,11 +133,8 @@ class DeadLetterTest {
     @ParameterizedTest(name = "QoS {0}")
     @ValueSource(ints = {1, 2})
     void messagesToMissingTopicsHoldBackNoOtherTopicBehindMosquitto(int qos) throws Exception {
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(MosquittoProcess.isInstalled(),
-                    "Skipped: this variant needs a broker that keeps sending while acks are outstanding. "
-                            + MosquittoProcess.INSTALL_HINT);
-        }
+        MosquittoProcess.assumeInstalledUnlessCi(
+                "this variant needs a broker that keeps sending while acks are outstanding.");
         try (MosquittoProcess mosquitto = MosquittoProcess.start()) {
             assertMissingTopicsHoldBackNoOtherTopic(mosquitto.port(), qos);
         }

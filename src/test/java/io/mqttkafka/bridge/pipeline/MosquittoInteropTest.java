@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -46,10 +45,7 @@ class MosquittoInteropTest {
 
     @BeforeAll
     static void startMosquitto() {
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(MosquittoProcess.isInstalled(),
-                    "Skipped: this interop test runs the bridge against a real Mosquitto. " + MosquittoProcess.INSTALL_HINT);
-        }
+        MosquittoProcess.assumeInstalledUnlessCi("this interop test runs the bridge against a real Mosquitto.");
         mosquitto = MosquittoProcess.start();
     }
 

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -54,6 +55,17 @@ public final class MosquittoProcess implements AutoCloseable {
         this.home = home;
         this.port = port;
         this.process = process;
+    }
+
+    /**
+     * For tests that need a real Mosquitto: outside CI they are skipped, saying {@code why} they need it and how to
+     * install it, when it is absent; under {@code CI} (whose script installs it) they run and fail instead, so CI
+     * never skips them silently.
+     */
+    public static void assumeInstalledUnlessCi(String why) {
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(isInstalled(), "Skipped: " + why + " " + INSTALL_HINT);
+        }
     }
 
     /** Whether a Mosquitto executable is installed (tests that need it skip with {@link #INSTALL_HINT} outside CI). */

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,10 +28,7 @@ class ProcessWorkDirectoriesTest {
 
     @Test
     void aMosquittoProcessDeletesItsDirectoryWhenClosed() {
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(MosquittoProcess.isInstalled(),
-                    "Skipped: this test starts a real Mosquitto. " + MosquittoProcess.INSTALL_HINT);
-        }
+        MosquittoProcess.assumeInstalledUnlessCi("this test starts a real Mosquitto.");
         Path home;
         try (MosquittoProcess mosquitto = MosquittoProcess.start()) {
             home = mosquitto.home();
