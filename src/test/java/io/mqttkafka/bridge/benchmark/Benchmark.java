@@ -34,7 +34,9 @@ import io.mqttkafka.bridge.testing.WorkDirectories;
  * default 3000) with the bridge's heap after GC sampled every 30 s, written to soak.md;
  * <li>{@code bench.profile=true}: the bridge records a JFR profile of the run ({@code logs/bridge.jfr} in the output
  * directory);
- * <li>{@code bench.out}: output directory (default target/benchmark); {@code bench.window}: publisher window.
+ * <li>{@code bench.out}: output directory (default target/benchmark); {@code bench.window}: publisher window;
+ * <li>{@code bench.payload}: what follows each payload's header: {@code zeros} (default), {@code random} or
+ * {@code telemetry} (see {@link BenchPayload.Filler}); it matters only with Kafka compression.
  * </ul>
  */
 public final class Benchmark {
@@ -93,6 +95,7 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.fromSystemProperties();
+        BenchPayload.filler(); // an unknown bench.payload fails here, before any broker starts
         int soakMinutes = Integer.parseInt(Options.property("bench.soak", "0"));
         if (soakMinutes > 0) {
             soak(options, Duration.ofMinutes(soakMinutes), Integer.parseInt(Options.property("bench.soak.rate", "3000")));
@@ -279,13 +282,14 @@ public final class Benchmark {
                 | load average at start / end | %s / %s |
                 | N per case, repetitions | %d, %d (latency runs %d s at %d msg/s) |
                 | publisher window | %d |
+                | payload after the 24-byte header | %s |
                 | took | %d min %d s |
                 | command | `%s` |
                 """.formatted(Runtime.getRuntime().availableProcessors(), procLine("/proc/cpuinfo", "model name"),
                 procLine("/proc/meminfo", "MemTotal"), System.getProperty("java.vm.vendor"),
                 System.getProperty("java.version"), MosquittoProcess.version(), AppInfoParser.getVersion(), loadAtStart,
                 loadAtEnd, options.messages(), options.reps(), options.pacedDuration().toSeconds(), CaseRunner.PACED_RATE,
-                options.window(), took.toMinutes(), took.toSecondsPart(), options.command());
+                options.window(), BenchPayload.filler().name().toLowerCase(Locale.ROOT), took.toMinutes(), took.toSecondsPart(), options.command());
     }
 
     private static String procLine(String file, String key) {
