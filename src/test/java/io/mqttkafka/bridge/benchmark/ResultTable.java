@@ -16,7 +16,8 @@ import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
 /**
  * Turns the repetitions into the report: per case the median, min and max rate over the repetitions that did not
  * fail, resources, losses and a status; and the ratios of medians that answer "how close is the bridge to its
- * limits". Pure: no I/O, so the rules are unit-tested.
+ * limits", with the spread of the same ratio taken repetition by repetition. Pure: no I/O, so the rules are
+ * unit-tested.
  */
 final class ResultTable {
 
@@ -55,10 +56,17 @@ final class ResultTable {
         }
     }
 
-    /** All repetitions of one case, summarised; {@code rate} is null when every repetition failed. */
-    record CaseSummary(BenchCase benchCase, int reps, Spread rate, Double cpuSecondsPer100k, Long peakRssKb,
-            long duplicates, long missing, Long brokerDrops, Latency latency, String status, CpuBreakdown cpuBreakdown,
-            ThreadBreakdown peerThreads) {
+    /**
+     * All repetitions of one case, summarised; {@code rate} is null when every repetition failed, and
+     * {@code rateByRep} holds the rate of each repetition that did not.
+     */
+    record CaseSummary(BenchCase benchCase, int reps, Spread rate, Map<Integer, Double> rateByRep,
+            Double cpuSecondsPer100k, Long peakRssKb, long duplicates, long missing, Long brokerDrops, Latency latency,
+            String status, CpuBreakdown cpuBreakdown, ThreadBreakdown peerThreads) {
+
+        CaseSummary {
+            rateByRep = Map.copyOf(rateByRep);
+        }
     }
 
     static CaseSummary summarise(BenchCase benchCase, List<CaseResult> results) {
@@ -74,7 +82,9 @@ final class ResultTable {
                     Spread.of(latencies.stream().map(Latency::p99Ms).toList()).median(),
                     Spread.of(latencies.stream().map(Latency::p999Ms).toList()).median());
         }
-        return new CaseSummary(benchCase, results.size(), rate, cpu == null ? null : cpu.median(), peakRss,
+        Map<Integer, Double> rateByRep = usable.stream()
+                .collect(Collectors.toMap(CaseResult::rep, CaseResult::ratePerSecond, (first, second) -> first));
+        return new CaseSummary(benchCase, results.size(), rate, rateByRep, cpu == null ? null : cpu.median(), peakRss,
                 results.stream().mapToLong(CaseResult::duplicates).sum(),
                 results.stream().mapToLong(CaseResult::missing).sum(),
                 drops.isEmpty() ? null : drops.stream().mapToLong(Long::longValue).sum(),
@@ -98,37 +108,53 @@ final class ResultTable {
         return OK;
     }
 
-    /** A ratio of two cases' median rates; {@code value} is null when either has no usable repetition. */
-    record Ratio(String label, String numerator, String denominator, Double value) {
+    /**
+     * A ratio of two cases' median rates; {@code value} is null when either has no usable repetition.
+     * {@code perRepetition} is the spread of the same ratio taken within each repetition both cases have (null when
+     * they share none): the cases of one repetition run minutes apart, so it shows how much of a difference between
+     * runs is the machine's, which on a shared virtual machine is often more than the median alone suggests.
+     */
+    record Ratio(String label, String numerator, String denominator, Double value, Spread perRepetition) {
     }
 
-    /** The comparisons the benchmark exists for, for every case of {@code cases} they apply to. */
-    static List<Ratio> ratios(List<BenchCase> cases, Map<String, Double> medianRates) {
+    /**
+     * The comparisons the benchmark exists for, for every case of {@code cases} they apply to.
+     *
+     * @param ratesByRep per case name, the rate of each of its usable repetitions by repetition number
+     */
+    static List<Ratio> ratios(List<BenchCase> cases, Map<String, Map<Integer, Double>> ratesByRep) {
         List<Ratio> ratios = new ArrayList<>();
         for (BenchCase benchCase : cases) {
             int qos = benchCase.qos();
             int size = benchCase.size();
             if (benchCase.kind() == Kind.BRIDGE_M2K) {
-                ratios.add(ratio("bridge / MQTT drain", benchCase, new BenchCase(Kind.DRAIN, qos, size), medianRates));
+                ratios.add(ratio("bridge / MQTT drain", benchCase, new BenchCase(Kind.DRAIN, qos, size), ratesByRep));
                 ratios.add(ratio("bridge / Kafka ProducerPerformance", benchCase, new BenchCase(Kind.KAFKA_LIMIT, 0, size),
-                        medianRates));
-                ratios.add(ratio("bridge / naive peer", benchCase, new BenchCase(Kind.NAIVE_M2K, qos, size), medianRates));
+                        ratesByRep));
+                ratios.add(ratio("bridge / naive peer", benchCase, new BenchCase(Kind.NAIVE_M2K, qos, size), ratesByRep));
                 if (qos == 2) {
-                    ratios.add(ratio("bridge QoS 2 / QoS 1", benchCase, new BenchCase(Kind.BRIDGE_M2K, 1, size), medianRates));
+                    ratios.add(ratio("bridge QoS 2 / QoS 1", benchCase, new BenchCase(Kind.BRIDGE_M2K, 1, size), ratesByRep));
                 }
             } else if (benchCase.kind() == Kind.BRIDGE_K2M) {
                 ratios.add(ratio("Kafka→MQTT bridge / bare MQTT publisher", benchCase, new BenchCase(Kind.DRAIN, qos, size),
-                        medianRates));
+                        ratesByRep));
             }
         }
         return ratios;
     }
 
-    private static Ratio ratio(String label, BenchCase numerator, BenchCase denominator, Map<String, Double> medianRates) {
-        Double top = medianRates.get(numerator.name());
-        Double bottom = medianRates.get(denominator.name());
-        Double value = top == null || bottom == null || bottom == 0 ? null : top / bottom;
-        return new Ratio(label, numerator.name(), denominator.name(), value);
+    private static Ratio ratio(String label, BenchCase numerator, BenchCase denominator,
+            Map<String, Map<Integer, Double>> ratesByRep) {
+        Map<Integer, Double> top = ratesByRep.getOrDefault(numerator.name(), Map.of());
+        Map<Integer, Double> bottom = ratesByRep.getOrDefault(denominator.name(), Map.of());
+        Spread topRate = Spread.of(List.copyOf(top.values()));
+        Spread bottomRate = Spread.of(List.copyOf(bottom.values()));
+        Double value = topRate == null || bottomRate == null || bottomRate.median() == 0 ? null
+                : topRate.median() / bottomRate.median();
+        List<Double> withinRepetitions = top.entrySet().stream()
+                .filter(rep -> bottom.getOrDefault(rep.getKey(), 0.0) > 0)
+                .map(rep -> rep.getValue() / bottom.get(rep.getKey())).toList();
+        return new Ratio(label, numerator.name(), denominator.name(), value, Spread.of(withinRepetitions));
     }
 
     /** The result tables in Markdown, cases in the order given. */
@@ -154,14 +180,18 @@ final class ResultTable {
                     .append(" | ").append(latency == null ? "–" : twoDecimals(latency.p999Ms()))
                     .append(" |\n");
         }
-        Map<String, Double> medians = summaries.stream().filter(summary -> summary.rate() != null)
-                .collect(Collectors.toMap(summary -> summary.benchCase().name(), summary -> summary.rate().median()));
-        List<Ratio> ratios = ratios(summaries.stream().map(CaseSummary::benchCase).toList(), medians);
+        Map<String, Map<Integer, Double>> ratesByRep = summaries.stream()
+                .collect(Collectors.toMap(summary -> summary.benchCase().name(), CaseSummary::rateByRep));
+        List<Ratio> ratios = ratios(summaries.stream().map(CaseSummary::benchCase).toList(), ratesByRep);
         if (!ratios.isEmpty()) {
-            out.append("\n| ratio of median rates | case | reference | ratio |\n|---|---|---|---:|\n");
+            out.append("\n| ratio of median rates | case | reference | ratio | within a repetition: min | max |\n"
+                    + "|---|---|---|---:|---:|---:|\n");
             ratios.stream().sorted(Comparator.comparing(Ratio::label)).forEach(ratio -> out.append("| ")
                     .append(ratio.label()).append(" | ").append(ratio.numerator()).append(" | ").append(ratio.denominator())
-                    .append(" | ").append(ratio.value() == null ? "n/a" : twoDecimals(ratio.value())).append(" |\n"));
+                    .append(" | ").append(ratio.value() == null ? "n/a" : twoDecimals(ratio.value()))
+                    .append(" | ").append(ratio.perRepetition() == null ? "–" : twoDecimals(ratio.perRepetition().min()))
+                    .append(" | ").append(ratio.perRepetition() == null ? "–" : twoDecimals(ratio.perRepetition().max()))
+                    .append(" |\n"));
         }
         String breakdown = latencyBreakdown(summaries);
         if (!breakdown.isEmpty()) {

@@ -1,6 +1,8 @@
 package io.mqttkafka.bridge.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.FileOutputStream;
 import java.nio.file.Path;
@@ -252,22 +254,52 @@ class ResultTableTest {
     @Test
     void ratiosCompareTheBridgeWithItsReferencesAtTheSameQosAndSize() {
         List<BenchCase> cases = List.of(new BenchCase(Kind.BRIDGE_M2K, 2, 256), new BenchCase(Kind.BRIDGE_K2M, 1, 256));
-        Map<String, Double> medians = Map.of(
-                "bridge-m2k-q2-256", 3000.0,
-                "bridge-m2k-q1-256", 6000.0,
-                "drain-q2-256", 4000.0,
-                "drain-q1-256", 12000.0,
-                "kafka-limit-256", 60000.0,
-                "bridge-k2m-q1-256", 9000.0);
+        Map<String, Map<Integer, Double>> rates = Map.of(
+                "bridge-m2k-q2-256", Map.of(1, 3000.0),
+                "bridge-m2k-q1-256", Map.of(1, 6000.0),
+                "drain-q2-256", Map.of(1, 4000.0),
+                "drain-q1-256", Map.of(1, 12000.0),
+                "kafka-limit-256", Map.of(1, 60000.0),
+                "bridge-k2m-q1-256", Map.of(1, 9000.0));
 
-        List<ResultTable.Ratio> ratios = ResultTable.ratios(cases, medians);
+        List<ResultTable.Ratio> ratios = ResultTable.ratios(cases, rates);
 
-        assertThat(ratios).containsExactly(
-                new ResultTable.Ratio("bridge / MQTT drain", "bridge-m2k-q2-256", "drain-q2-256", 0.75),
-                new ResultTable.Ratio("bridge / Kafka ProducerPerformance", "bridge-m2k-q2-256", "kafka-limit-256", 0.05),
-                new ResultTable.Ratio("bridge / naive peer", "bridge-m2k-q2-256", "naive-m2k-q2-256", null),
-                new ResultTable.Ratio("bridge QoS 2 / QoS 1", "bridge-m2k-q2-256", "bridge-m2k-q1-256", 0.5),
-                new ResultTable.Ratio("Kafka→MQTT bridge / bare MQTT publisher", "bridge-k2m-q1-256", "drain-q1-256", 0.75));
+        assertThat(ratios).extracting(ResultTable.Ratio::label, ResultTable.Ratio::numerator,
+                ResultTable.Ratio::denominator, ResultTable.Ratio::value).containsExactly(
+                tuple("bridge / MQTT drain", "bridge-m2k-q2-256", "drain-q2-256", 0.75),
+                tuple("bridge / Kafka ProducerPerformance", "bridge-m2k-q2-256", "kafka-limit-256", 0.05),
+                tuple("bridge / naive peer", "bridge-m2k-q2-256", "naive-m2k-q2-256", null),
+                tuple("bridge QoS 2 / QoS 1", "bridge-m2k-q2-256", "bridge-m2k-q1-256", 0.5),
+                tuple("Kafka→MQTT bridge / bare MQTT publisher", "bridge-k2m-q1-256", "drain-q1-256", 0.75));
+    }
+
+    @Test
+    void aRatioIsOfTheMediansAndItsSpreadIsTakenWithinEachRepetitionBothCasesHave() {
+        // Repetition 2 of the bridge failed (absent); repetition 4 ran only for the bridge.
+        Map<String, Map<Integer, Double>> rates = Map.of(
+                "bridge-m2k-q1-256", Map.of(1, 900.0, 3, 1100.0, 4, 5000.0, 5, 600.0),
+                "drain-q1-256", Map.of(1, 1000.0, 2, 1300.0, 3, 1000.0, 5, 1200.0));
+
+        ResultTable.Ratio ratio = ResultTable.ratios(List.of(new BenchCase(Kind.BRIDGE_M2K, 1, 256)), rates).get(0);
+
+        assertThat(ratio.label()).isEqualTo("bridge / MQTT drain");
+        assertThat(ratio.value()).as("median 1000 over median 1100").isCloseTo(1000.0 / 1100.0, offset(1e-9));
+        assertThat(ratio.perRepetition()).as("repetitions 1, 3 and 5: 0.9, 1.1, 0.5")
+                .isEqualTo(new ResultTable.Spread(0.9, 0.5, 1.1));
+        assertThat(ResultTable.ratios(List.of(new BenchCase(Kind.BRIDGE_M2K, 0, 256)), rates).get(0).perRepetition())
+                .as("no repetition of either case").isNull();
+    }
+
+    @Test
+    void theRatioTableShowsTheSpreadWithinRepetitions() {
+        BenchCase bridge = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        BenchCase drain = new BenchCase(Kind.DRAIN, 1, 256);
+        String table = ResultTable.markdown(List.of(
+                ResultTable.summarise(drain, List.of(rated(drain, 1, 1000), rated(drain, 2, 2000), rated(drain, 3, 1000))),
+                ResultTable.summarise(bridge, List.of(rated(bridge, 1, 900), rated(bridge, 2, 1000), rated(bridge, 3, 950)))));
+
+        assertThat(table).contains("| ratio of median rates | case | reference | ratio | within a repetition: min | max |\n")
+                .contains("| bridge / MQTT drain | bridge-m2k-q1-256 | drain-q1-256 | 0.95 | 0.50 | 0.95 |\n");
     }
 
     @Test
@@ -319,13 +351,17 @@ class ResultTableTest {
     }
 
     private static ResultTable.CaseSummary latencySummary(BenchCase benchCase, ArrivalCounter.Latency latency) {
-        return new ResultTable.CaseSummary(benchCase, 1, new ResultTable.Spread(2000, 2000, 2000), null, null, 0, 0, null,
-                latency, ResultTable.OK, null, null);
+        return new ResultTable.CaseSummary(benchCase, 1, new ResultTable.Spread(2000, 2000, 2000), Map.of(1, 2000.0),
+                null, null, 0, 0, null, latency, ResultTable.OK, null, null);
     }
 
     private static CaseResult withCpu(BenchCase benchCase, int rep, String problem, CpuBreakdown cpu) {
         return new CaseResult(benchCase, rep, 100, problem == null ? 100 : 10, 0, 1000, null, null, null, null, problem,
                 cpu, null);
+    }
+
+    private static CaseResult rated(BenchCase benchCase, int rep, double rate) {
+        return new CaseResult(benchCase, rep, 100, 100, 0, rate, null, null, null, null, null, null, null);
     }
 
     private static CaseResult result(BenchCase benchCase, int rep, long unique, String problem) {
