@@ -56,7 +56,7 @@ class BenchPayloadTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"ZEROS", "RANDOM", "TELEMETRY"})
+    @EnumSource(BenchPayload.Filler.class)
     void namesAreReadWithoutRegardToCase(BenchPayload.Filler filler) {
         assertThat(BenchPayload.Filler.of(" " + filler.name().toLowerCase() + " ")).isEqualTo(filler);
     }

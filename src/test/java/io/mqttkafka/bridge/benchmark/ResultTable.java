@@ -57,21 +57,29 @@ final class ResultTable {
     }
 
     /**
-     * All repetitions of one case, summarised; {@code rate} is null when every repetition failed, and
-     * {@code rateByRep} holds the rate of each repetition that did not.
+     * All repetitions of one case, summarised; {@code rateByRep} holds the rate of each repetition that did not
+     * fail, by repetition number.
      */
-    record CaseSummary(BenchCase benchCase, int reps, Spread rate, Map<Integer, Double> rateByRep,
-            Double cpuSecondsPer100k, Long peakRssKb, long duplicates, long missing, Long brokerDrops, Latency latency,
-            String status, CpuBreakdown cpuBreakdown, ThreadBreakdown peerThreads) {
+    record CaseSummary(BenchCase benchCase, int reps, Map<Integer, Double> rateByRep, Double cpuSecondsPer100k,
+            Long peakRssKb, long duplicates, long missing, Long brokerDrops, Latency latency, String status,
+            CpuBreakdown cpuBreakdown, ThreadBreakdown peerThreads) {
 
         CaseSummary {
             rateByRep = Map.copyOf(rateByRep);
         }
+
+        /** Median, min and max rate over the repetitions that did not fail; null when every one failed. */
+        Spread rate() {
+            return spreadOf(rateByRep);
+        }
+    }
+
+    private static Spread spreadOf(Map<Integer, Double> rateByRep) {
+        return Spread.of(List.copyOf(rateByRep.values()));
     }
 
     static CaseSummary summarise(BenchCase benchCase, List<CaseResult> results) {
         List<CaseResult> usable = results.stream().filter(result -> !result.failed()).toList();
-        Spread rate = Spread.of(usable.stream().map(CaseResult::ratePerSecond).toList());
         Spread cpu = Spread.of(usable.stream().map(CaseResult::cpuSecondsPer100k).filter(Objects::nonNull).toList());
         Long peakRss = results.stream().map(CaseResult::peakRssKb).filter(Objects::nonNull).max(Long::compare).orElse(null);
         List<Long> drops = results.stream().map(CaseResult::brokerDrops).filter(Objects::nonNull).toList();
@@ -84,7 +92,7 @@ final class ResultTable {
         }
         Map<Integer, Double> rateByRep = usable.stream()
                 .collect(Collectors.toMap(CaseResult::rep, CaseResult::ratePerSecond, (first, second) -> first));
-        return new CaseSummary(benchCase, results.size(), rate, rateByRep, cpu == null ? null : cpu.median(), peakRss,
+        return new CaseSummary(benchCase, results.size(), rateByRep, cpu == null ? null : cpu.median(), peakRss,
                 results.stream().mapToLong(CaseResult::duplicates).sum(),
                 results.stream().mapToLong(CaseResult::missing).sum(),
                 drops.isEmpty() ? null : drops.stream().mapToLong(Long::longValue).sum(),
@@ -147,8 +155,8 @@ final class ResultTable {
             Map<String, Map<Integer, Double>> ratesByRep) {
         Map<Integer, Double> top = ratesByRep.getOrDefault(numerator.name(), Map.of());
         Map<Integer, Double> bottom = ratesByRep.getOrDefault(denominator.name(), Map.of());
-        Spread topRate = Spread.of(List.copyOf(top.values()));
-        Spread bottomRate = Spread.of(List.copyOf(bottom.values()));
+        Spread topRate = spreadOf(top);
+        Spread bottomRate = spreadOf(bottom);
         Double value = topRate == null || bottomRate == null || bottomRate.median() == 0 ? null
                 : topRate.median() / bottomRate.median();
         List<Double> withinRepetitions = top.entrySet().stream()
@@ -165,11 +173,12 @@ final class ResultTable {
         out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (CaseSummary summary : summaries) {
             Latency latency = summary.latency();
+            Spread rate = summary.rate();
             out.append("| ").append(summary.benchCase().name())
                     .append(" | ").append(summary.status())
-                    .append(" | ").append(summary.rate() == null ? "–" : whole(summary.rate().median()))
-                    .append(" | ").append(summary.rate() == null ? "–" : whole(summary.rate().min()))
-                    .append(" | ").append(summary.rate() == null ? "–" : whole(summary.rate().max()))
+                    .append(" | ").append(rate == null ? "–" : whole(rate.median()))
+                    .append(" | ").append(rate == null ? "–" : whole(rate.min()))
+                    .append(" | ").append(rate == null ? "–" : whole(rate.max()))
                     .append(" | ").append(summary.cpuSecondsPer100k() == null ? "–" : twoDecimals(summary.cpuSecondsPer100k()))
                     .append(" | ").append(summary.peakRssKb() == null ? "–" : whole(summary.peakRssKb() / 1024.0))
                     .append(" | ").append(summary.duplicates())

@@ -351,8 +351,8 @@ class ResultTableTest {
     }
 
     private static ResultTable.CaseSummary latencySummary(BenchCase benchCase, ArrivalCounter.Latency latency) {
-        return new ResultTable.CaseSummary(benchCase, 1, new ResultTable.Spread(2000, 2000, 2000), Map.of(1, 2000.0),
-                null, null, 0, 0, null, latency, ResultTable.OK, null, null);
+        return new ResultTable.CaseSummary(benchCase, 1, Map.of(1, 2000.0), null, null, 0, 0, null, latency,
+                ResultTable.OK, null, null);
     }
 
     private static CaseResult withCpu(BenchCase benchCase, int rep, String problem, CpuBreakdown cpu) {
