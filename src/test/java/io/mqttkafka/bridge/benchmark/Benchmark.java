@@ -95,7 +95,9 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.fromSystemProperties();
-        BenchPayload.filler(); // an unknown bench.payload fails here, before any broker starts
+        // An unknown bench.payload fails here with the option's name, before any broker starts (read through the
+        // enum, so that the error is not wrapped in the payload class's initialisation).
+        BenchPayload.Filler.of(Options.property("bench.payload", "zeros"));
         int soakMinutes = Integer.parseInt(Options.property("bench.soak", "0"));
         if (soakMinutes > 0) {
             soak(options, Duration.ofMinutes(soakMinutes), Integer.parseInt(Options.property("bench.soak.rate", "3000")));

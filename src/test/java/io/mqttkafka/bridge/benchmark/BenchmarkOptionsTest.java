@@ -1,6 +1,7 @@
 package io.mqttkafka.bridge.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,6 +48,20 @@ class BenchmarkOptionsTest {
 
         assertThat(documented).as("options in the table of docs/benchmarks.md").contains("bench.warmup", "bench.out");
         assertThat(forwarded()).containsAll(documented);
+    }
+
+    @Test
+    void anUnknownPayloadStopsTheRunBeforeAnyBrokerStartsAndNamesTheOption() {
+        System.setProperty("bench.payload", "json");
+        try {
+            // The option is read by a class initialiser too; the run must fail with the option's own message, not
+            // with an ExceptionInInitializerError around it.
+            assertThatThrownBy(() -> Benchmark.main(new String[0]))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("bench.payload: 'json' is none of zeros, random, telemetry");
+        } finally {
+            System.clearProperty("bench.payload");
+        }
     }
 
     private static Set<String> forwarded() {
