@@ -27,14 +27,10 @@ final class BenchPayload {
      */
     static final int VARIANTS = 1024;
 
-    private static final Filler FILLER = Filler.of(Benchmark.Options.property("bench.payload", "zeros"));
+    /** Read here too, for the encoders on the hot path; an unknown value fails first in {@link Benchmark.Options}. */
+    private static final Filler FILLER = Filler.fromSystemProperties();
 
     private BenchPayload() {
-    }
-
-    /** The filler {@code bench.payload} chose for this run. */
-    static Filler filler() {
-        return FILLER;
     }
 
     static byte[] encode(long sequence, long intendedSendNanos, long runId, int size) {
@@ -76,6 +72,11 @@ final class BenchPayload {
         TELEMETRY;
 
         private final Map<Integer, byte[][]> variantsBySize = new ConcurrentHashMap<>();
+
+        /** The filler {@code bench.payload} names (default {@code zeros}). */
+        static Filler fromSystemProperties() {
+            return of(Benchmark.Options.property("bench.payload", "zeros"));
+        }
 
         static Filler of(String name) {
             try {

@@ -47,7 +47,7 @@ public final class Benchmark {
     }
 
     record Options(int messages, int reps, int warmUpMessages, Duration pacedDuration, List<String> caseFilter, Path out,
-            int window, String command) {
+            int window, BenchPayload.Filler payload, String command) {
 
         static Options fromSystemProperties() {
             boolean quick = "true".equalsIgnoreCase(property("bench.quick", "false"));
@@ -59,7 +59,7 @@ public final class Benchmark {
             List<String> filter = cases.isBlank() ? List.of() : Arrays.stream(cases.split(",")).map(String::trim).toList();
             return new Options(messages, reps, warmUp, paced, filter, Path.of(property("bench.out", "target/benchmark")),
                     Integer.parseInt(property("bench.window", Integer.toString(PUBLISHER_WINDOW))),
-                    property("bench.command", "(started directly)"));
+                    BenchPayload.Filler.fromSystemProperties(), property("bench.command", "(started directly)"));
         }
 
         /** Maven passes unset options as empty strings; they mean "the default". */
@@ -95,9 +95,6 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.fromSystemProperties();
-        // An unknown bench.payload fails here with the option's name, before any broker starts (read through the
-        // enum, so that the error is not wrapped in the payload class's initialisation).
-        BenchPayload.Filler.of(Options.property("bench.payload", "zeros"));
         int soakMinutes = Integer.parseInt(Options.property("bench.soak", "0"));
         if (soakMinutes > 0) {
             soak(options, Duration.ofMinutes(soakMinutes), Integer.parseInt(Options.property("bench.soak.rate", "3000")));
@@ -291,7 +288,7 @@ public final class Benchmark {
                 procLine("/proc/meminfo", "MemTotal"), System.getProperty("java.vm.vendor"),
                 System.getProperty("java.version"), MosquittoProcess.version(), AppInfoParser.getVersion(), loadAtStart,
                 loadAtEnd, options.messages(), options.reps(), options.pacedDuration().toSeconds(), CaseRunner.PACED_RATE,
-                options.window(), BenchPayload.filler().name().toLowerCase(Locale.ROOT), took.toMinutes(), took.toSecondsPart(), options.command());
+                options.window(), options.payload().name().toLowerCase(Locale.ROOT), took.toMinutes(), took.toSecondsPart(), options.command());
     }
 
     private static String procLine(String file, String key) {
