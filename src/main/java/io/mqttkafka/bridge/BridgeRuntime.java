@@ -2,7 +2,9 @@ package io.mqttkafka.bridge;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
 
@@ -11,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.config.BridgeConfigValidator;
+import io.mqttkafka.bridge.config.ConfigValidationException;
 import io.mqttkafka.bridge.config.Endpoints;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
 import io.mqttkafka.bridge.failure.DeadLetterWriter;
@@ -50,6 +53,8 @@ public final class BridgeRuntime implements AutoCloseable {
     /** The connections that exist, subscriber first. */
     private final List<MqttConnection> connections;
     private final BridgeMetrics metrics;
+    /** Whether a mapping may write dead letters: then the dead-letter topic must be usable before anything starts. */
+    private final boolean deadLetterTopicUsed;
 
     /** Validates the configuration and builds everything; connects nothing yet. */
     public BridgeRuntime(BridgeConfig config, MeterRegistry registry) {
@@ -62,6 +67,7 @@ public final class BridgeRuntime implements AutoCloseable {
         RouteTable routes = validated.mqttToKafka();
         this.config = config;
         this.endpoints = endpoints;
+        this.deadLetterTopicUsed = validated.usesDeadLetters();
         this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
         this.metrics = new BridgeMetrics(registry);
         BridgeConfig.Kafka kafka = config.kafka();
@@ -70,7 +76,7 @@ public final class BridgeRuntime implements AutoCloseable {
         this.topicPresence = new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId,
                 Duration.ofSeconds(5), Duration.ofSeconds(30));
         DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
-        this.deadLetterWriter = new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE), metrics);
+        this.deadLetterWriter = new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE), topicPresence, metrics);
         this.mqttToKafka = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence, deadLetters,
                 deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight());
         List<MqttSubscription> subscriptions = routes.routes().stream()
@@ -104,14 +110,42 @@ public final class BridgeRuntime implements AutoCloseable {
         return clientId + "-pub";
     }
 
-    /** Starts connecting; returns at once (connections retry with backoff in the background). */
+    /**
+     * Checks the dead-letter topic, then starts connecting and returns (connections retry with backoff in the
+     * background).
+     *
+     * @throws ConfigValidationException when a mapping may dead-letter and the cluster says the dead-letter topic
+     *         cannot be written (missing and not creatable, or not writable by the bridge's principal)
+     */
     public void start() {
+        if (deadLetterTopicUsed) {
+            checkDeadLetterTopic();
+        }
         LOG.infof("Starting bridge '%s' (MQTT client ids %s, MQTT %s:%d, Kafka %s)", config.id(),
                 connections.stream().map(MqttConnection::clientId).toList(), endpoints.mqttHost(), endpoints.mqttPort(),
                 endpoints.kafkaBootstrapServers());
         topicPresence.startProbing(Duration.ofSeconds(5));
         connections.forEach(MqttConnection::start);
         kafkaToMqtt.forEach(KafkaToMqttPipeline::start);
+    }
+
+    /**
+     * A message that cannot be written is acknowledged only once its dead letter is written; if the dead-letter
+     * topic cannot take it, the direction stops. Found out at startup, that is a configuration error that names the
+     * key; found out later (the topic deleted, an ACL changed), it stops the direction and liveness says why.
+     */
+    private void checkDeadLetterTopic() {
+        String topic = config.deadLetterTopic();
+        TopicPresence.Writability writability = topicPresence.ensureWritable(topic);
+        switch (writability.state()) {
+            case WRITABLE -> LOG.debugf("Dead-letter topic %s is writable", topic);
+            case REFUSED -> throw new ConfigValidationException(List.of("bridge.dead-letter-topic: the topic '" + topic
+                    + "' cannot take dead letters: " + writability.reason() + ". Create it, grant the bridge WRITE on "
+                    + "it, or choose another topic; it is needed because a mapping uses failure-strategy dead-letter"));
+            case UNKNOWN -> LOG.warnf("Could not check the dead-letter topic %s at startup (%s); a dead letter that "
+                    + "cannot be written later stops its direction and shows in /q/health/live", topic,
+                    writability.reason());
+        }
     }
 
     /**
@@ -130,6 +164,23 @@ public final class BridgeRuntime implements AutoCloseable {
     /** Liveness: every pipeline's threads are running (until {@link #close()}). */
     public boolean isAlive() {
         return mqttToKafka.isRunning() && kafkaToMqtt.stream().allMatch(KafkaToMqttPipeline::isRunning);
+    }
+
+    /**
+     * The directions that stopped for good (a {@code fail} strategy, an unwritable dead letter), each with the
+     * reason: {@code mqtt-to-kafka} and {@code kafka-to-mqtt[<group>]}. Empty while all run.
+     */
+    public Map<String, String> stoppedDirections() {
+        Map<String, String> stopped = new LinkedHashMap<>();
+        if (mqttToKafka.stopReason() != null) {
+            stopped.put("mqtt-to-kafka", mqttToKafka.stopReason());
+        }
+        for (KafkaToMqttPipeline pipeline : kafkaToMqtt) {
+            if (pipeline.stopReason() != null) {
+                stopped.put("kafka-to-mqtt[" + pipeline.groupId() + "]", pipeline.stopReason());
+            }
+        }
+        return stopped;
     }
 
     /** MQTT messages handed to Kafka and not yet acknowledged (bounded by the receive maximum for QoS 1/2). */

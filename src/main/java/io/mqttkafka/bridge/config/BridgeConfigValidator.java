@@ -66,6 +66,11 @@ public final class BridgeConfigValidator {
         public FailureStrategy failureStrategy(String mapping) {
             return failureStrategies.getOrDefault(mapping, FailureStrategy.DEAD_LETTER);
         }
+
+        /** Whether any mapping may write to the dead-letter topic. */
+        public boolean usesDeadLetters() {
+            return failureStrategies.containsValue(FailureStrategy.DEAD_LETTER);
+        }
     }
 
     /**

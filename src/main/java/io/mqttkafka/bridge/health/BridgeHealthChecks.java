@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
@@ -33,9 +34,20 @@ public class BridgeHealthChecks {
         return () -> check("kafka", BridgeRuntime::isKafkaReachable, "cluster reachable", "cluster unreachable");
     }
 
+    /** Down when a direction stopped for good; its data names each stopped direction with the reason. */
     @Liveness
     HealthCheck pipelines() {
-        return () -> check("pipelines", BridgeRuntime::isAlive, "running", "a pipeline thread stopped");
+        return () -> {
+            BridgeRuntime runtime = service.runtime();
+            if (runtime == null) {
+                return HealthCheckResponse.named("pipelines").down().withData("state", "not started").build();
+            }
+            boolean alive = runtime.isAlive();
+            HealthCheckResponseBuilder response = HealthCheckResponse.named("pipelines").status(alive)
+                    .withData("state", alive ? "running" : "stopped");
+            runtime.stoppedDirections().forEach(response::withData);
+            return response.build();
+        };
     }
 
     private HealthCheckResponse check(String name, java.util.function.Predicate<BridgeRuntime> test, String up,

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,12 +15,18 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import io.mqttkafka.bridge.failure.FailureKind;
@@ -177,6 +185,84 @@ public final class TopicPresence implements AutoCloseable {
                     + " in-sync replica(s), fewer than min.insync.replicas=" + minInSyncReplicas + " requires");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Makes sure the bridge can write to {@code topic}: it exists, or is created now with the cluster's default
+     * partitions and replication factor (as Kafka Connect creates its dead-letter queue), and the bridge's principal
+     * may write to it. Answers {@link Writability#unknown} when the cluster does not answer within the check
+     * timeout: whether the topic works is then learnt from the first write.
+     */
+    public Writability ensureWritable(String topic) {
+        long timeoutMillis = checkTimeout.toMillis();
+        try {
+            TopicDescription description;
+            try {
+                description = describeWithAuthorizedOperations(topic, timeoutMillis);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())),
+                            new CreateTopicsOptions().timeoutMs((int) timeoutMillis)).all()
+                            .get(timeoutMillis + 1000, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException notCreated) {
+                    if (!(notCreated.getCause() instanceof TopicExistsException)) {
+                        return Writability.refused("it does not exist and could not be created ("
+                                + describe(notCreated.getCause()) + ")");
+                    }
+                }
+                description = describeWithAuthorizedOperations(topic, timeoutMillis);
+            }
+            Set<AclOperation> operations = description.authorizedOperations();
+            // Null when the broker does not report operations; ALL covers WRITE.
+            if (operations != null && !operations.contains(AclOperation.WRITE) && !operations.contains(AclOperation.ALL)) {
+                return Writability.refused("the bridge's Kafka principal is not allowed to write to it");
+            }
+            return Writability.WRITABLE;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof AuthorizationException) {
+                return Writability.refused("the bridge's Kafka principal may not see it (" + describe(cause) + ")");
+            }
+            return Writability.unknown(describe(cause));
+        } catch (java.util.concurrent.TimeoutException e) {
+            return Writability.unknown("no answer from the cluster within " + checkTimeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Writability.unknown("interrupted");
+        }
+    }
+
+    private TopicDescription describeWithAuthorizedOperations(String topic, long timeoutMillis)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) timeoutMillis)
+                .includeAuthorizedOperations(true)).allTopicNames().get(timeoutMillis + 1000, TimeUnit.MILLISECONDS)
+                .get(topic);
+    }
+
+    private static String describe(Throwable failure) {
+        return failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    }
+
+    /**
+     * The outcome of {@link #ensureWritable}: writable, refused (with the reason), or unknown (the cluster did not
+     * answer; with what happened instead).
+     */
+    public record Writability(State state, String reason) {
+
+        public enum State { WRITABLE, REFUSED, UNKNOWN }
+
+        static final Writability WRITABLE = new Writability(State.WRITABLE, null);
+
+        static Writability refused(String reason) {
+            return new Writability(State.REFUSED, reason);
+        }
+
+        static Writability unknown(String reason) {
+            return new Writability(State.UNKNOWN, reason);
+        }
     }
 
     /** Admin logs a warning for every producer-only key; keep the shared properties quiet. */

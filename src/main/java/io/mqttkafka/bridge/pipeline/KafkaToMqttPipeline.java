@@ -120,6 +120,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final AtomicBoolean resumeWoken = new AtomicBoolean();
     private volatile boolean awaiting;
     private volatile boolean failed;
+    private volatile String stopReason;
     private volatile int assignedPartitions;
     private long nextCommitNanos;
 
@@ -553,15 +554,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                         record.offset(), route.name(), reason);
                 inFlightRecord.partDone();
             }
-            case FAIL -> {
-                if (!failed) {
-                    failed = true;
-                    running = false;
-                    LOG.errorf("Mapping %s (failure-strategy fail) could not publish record %s-%d@%d: %s. Group %s stops "
-                            + "consuming; nothing from this record on is committed", route.name(), record.topic(),
-                            record.partition(), record.offset(), reason, group.groupId());
-                }
-            }
+            case FAIL -> stop("mapping " + route.name() + " (failure-strategy fail) could not publish record "
+                    + record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + reason);
             case DEAD_LETTER -> writeDeadLetter(inFlightRecord, record, route, reasonCode, reason, target, failure);
         }
     }
@@ -576,7 +570,28 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 record.offset(), route.name(), reason);
         deadLetterWriter.write(deadLetters.create(record.key(), record.value(), headers.toArray(Header[]::new),
                 record.timestamp(), route.name(), target, reasonCode, reason, failure, true), reasonCode)
-                .thenRun(inFlightRecord::partDone);
+                .whenComplete((written, unwritable) -> {
+                    if (unwritable == null) {
+                        inFlightRecord.partDone();
+                    } else {
+                        stop("record " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                                + " for mapping " + route.name() + " could not be dead-lettered (" + reason + "): "
+                                + unwritable.getMessage());
+                    }
+                });
+    }
+
+    /**
+     * Stops consuming, for good: nothing from the record that could not be handled on is committed, so the group's
+     * next consumer (this bridge after a restart, or another replica) takes it up. Liveness reports {@code reason}.
+     */
+    private synchronized void stop(String reason) {
+        if (!failed) {
+            stopReason = reason;
+            failed = true;
+            running = false;
+            LOG.errorf("Kafka → MQTT group %s stops consuming: %s", group.groupId(), reason);
+        }
     }
 
     private static Header header(String name, String value) {
@@ -634,6 +649,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     /** Whether the poll and publisher threads run; false once stopped, if the poll loop died, or after a fail strategy. */
     public boolean isRunning() {
         return !failed && pollThread.isAlive() && publishThread.isAlive();
+    }
+
+    /** Why the group stopped consuming (a fail strategy, an unwritable dead letter); null while it runs. */
+    public String stopReason() {
+        return stopReason;
     }
 
     public boolean isPaused() {

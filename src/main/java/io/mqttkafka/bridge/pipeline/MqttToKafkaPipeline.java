@@ -73,6 +73,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private final Object drained = new Object();
     private volatile boolean accepting = true;
     private volatile boolean failed;
+    private volatile String stopReason;
 
     public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
             TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
@@ -248,12 +249,20 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     /** {@code failure-strategy: fail}: stop taking messages; this one and all later ones stay with the broker. */
     private void fail(String mapping, String reason) {
+        stop("mapping " + mapping + " (failure-strategy fail) could not write a message: " + reason);
+    }
+
+    /**
+     * Stops taking messages, for good: the message that could not be written stays unacknowledged, and so does
+     * every later one, so the broker keeps them all for the next start. Liveness reports {@code reason}.
+     */
+    private synchronized void stop(String reason) {
         if (!failed) {
+            stopReason = reason;
             failed = true;
             accepting = false;
-            LOG.errorf("Mapping %s (failure-strategy fail) could not write a message: %s. The MQTT → Kafka direction "
-                    + "stops taking messages; unacknowledged ones stay with the broker until the bridge is restarted",
-                    mapping, reason);
+            LOG.errorf("The MQTT → Kafka direction stops taking messages: %s. Unacknowledged messages stay with the "
+                    + "broker until the bridge is restarted", reason);
         }
     }
 
@@ -264,7 +273,14 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 failure, true);
         LOG.debugf("Dead-lettering message from MQTT topic %s for mapping %s: %s", pending.message.topic(),
                 target.route().name(), reason);
-        deadLetterWriter.write(record, reasonCode).thenRun(pending::partDone);
+        deadLetterWriter.write(record, reasonCode).whenComplete((written, unwritable) -> {
+            if (unwritable == null) {
+                pending.partDone();
+            } else {
+                stop("message from MQTT topic '" + pending.message.topic() + "' for mapping " + target.route().name()
+                        + " could not be dead-lettered (" + reason + "): " + unwritable.getMessage());
+            }
+        });
     }
 
     /**
@@ -316,6 +332,11 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         return !sender.isShutdown() && !failed;
     }
 
+    /** Why the direction stopped taking messages (a fail strategy, an unwritable dead letter); null while it runs. */
+    public String stopReason() {
+        return stopReason;
+    }
+
     /** Messages handed to Kafka and not yet acknowledged. */
     public int inFlight() {
         return inFlight.get();
@@ -329,7 +350,9 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         accepting = false;
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (drained) {
-            while (inFlight.get() > 0) {
+            // A stopped direction acknowledges nothing more: acknowledgements leave in arrival order, and the message
+            // that stopped it never completes.
+            while (inFlight.get() > 0 && !failed) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     break;

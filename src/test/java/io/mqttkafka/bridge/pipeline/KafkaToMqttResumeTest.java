@@ -24,6 +24,7 @@ import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.kafka.KafkaConsumers;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
+import io.mqttkafka.bridge.kafka.TopicPresence;
 import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
 import io.mqttkafka.bridge.mqtt.OutboundMessage;
@@ -63,10 +64,12 @@ class KafkaToMqttResumeTest {
 
         try (KafkaTestProducer producer = new KafkaTestProducer(bootstrap);
                 KafkaProducers deadLetterProducers = new KafkaProducers(bootstrap, Map.of(), "resume-test",
-                        Duration.ofMinutes(2))) {
+                        Duration.ofMinutes(2));
+                TopicPresence topicPresence = new TopicPresence(bootstrap, Map.of(), "resume-test", Duration.ofSeconds(5),
+                        Duration.ofSeconds(30))) {
             send(producer, topic);
             DeadLetterWriter deadLetterWriter = new DeadLetterWriter(deadLetterProducers.get(ProducerProfile.RELIABLE),
-                    metrics);
+                    topicPresence, metrics);
             KafkaToMqttPipeline pipeline = new KafkaToMqttPipeline(group, config.id(),
                     () -> KafkaConsumers.create(group.groupId(), bootstrap,
                             Map.of("max.poll.records", Integer.toString(MAX_POLL_RECORDS)), "resume-test"),
