@@ -116,6 +116,16 @@ public interface BridgeConfig {
         @WithDefault("1000")
         int receiveMaximum();
 
+        /**
+         * Largest payload, in bytes, the bridge publishes (Kafka → MQTT); a larger record goes straight to its mapping's
+         * failure strategy ({@code message-too-large}). For brokers that limit message size without announcing it in
+         * CONNACK, e.g. Mosquitto's {@code message_size_limit}: such a broker answers an oversized MQTT 5 publish with
+         * a reason code the client must treat as a protocol error, so the connection ends, and drops it silently with
+         * MQTT 3.1.1. Default: no limit of the bridge's own (a Maximum Packet Size the broker announces applies anyway).
+         */
+        @WithName("maximum-message-size")
+        Optional<Integer> maximumMessageSize();
+
         /** First delay before reconnecting after a lost or failed connection; doubles up to the maximum. */
         @WithName("reconnect-initial-delay")
         @WithDefault("1S")

@@ -29,6 +29,9 @@ import io.mqttkafka.bridge.mapping.TopicFilter;
  */
 public final class BridgeConfigValidator {
 
+    /** The largest remaining length of an MQTT packet (variable byte integer of four bytes). */
+    private static final int MAX_MQTT_PAYLOAD = 268_435_455;
+
     /**
      * Producer settings the delivery policy depends on. A user value would silently weaken a guarantee
      * (or break the record format), so it is rejected rather than overridden.
@@ -129,6 +132,8 @@ public final class BridgeConfigValidator {
         if (mqtt.receiveMaximum() < 1 || mqtt.receiveMaximum() > 65_535) {
             problems.add("bridge.mqtt.receive-maximum: must be between 1 and 65535, was " + mqtt.receiveMaximum());
         }
+        mqtt.maximumMessageSize().filter(size -> size < 1 || size > MAX_MQTT_PAYLOAD).ifPresent(size -> problems.add(
+                "bridge.mqtt.maximum-message-size: must be between 1 and " + MAX_MQTT_PAYLOAD + " bytes, was " + size));
         if (mqtt.password().isPresent() && mqtt.username().isEmpty() && mqtt.protocolVersion() == 3) {
             problems.add("bridge.mqtt.password: MQTT 3.1.1 allows a password only together with bridge.mqtt.username");
         }

@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.utils.Utils;
 
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.embedded.EmbeddedHiveMQBuilder;
 
 /**
  * A real MQTT broker (HiveMQ Community Edition) in this JVM, for dev mode and tests. Listens on loopback
@@ -22,17 +24,29 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     private final int port;
     private final Path home;
+    /** Null for none. */
+    private final EmbeddedExtension extension;
     private EmbeddedHiveMQ hivemq;
 
-    private EmbeddedMqttBroker(int port, Path home) {
+    private EmbeddedMqttBroker(int port, Path home, EmbeddedExtension extension) {
         this.port = port;
         this.home = home;
+        this.extension = extension;
     }
 
     /** Starts a broker on {@code port} with a fresh data folder; blocks until it accepts connections. */
     public static EmbeddedMqttBroker start(int port) {
+        return start(port, null);
+    }
+
+    /**
+     * As {@link #start(int)}, with a HiveMQ extension running inside the broker (tests use one to make the broker
+     * behave as some brokers do, e.g. refuse publishes with a reason code); null for none.
+     */
+    public static EmbeddedMqttBroker start(int port, EmbeddedExtension extension) {
         try {
-            EmbeddedMqttBroker broker = new EmbeddedMqttBroker(port, Files.createTempDirectory("embedded-hivemq-"));
+            EmbeddedMqttBroker broker = new EmbeddedMqttBroker(port, Files.createTempDirectory("embedded-hivemq-"),
+                    extension);
             broker.startAgain();
             return broker;
         } catch (IOException e) {
@@ -72,14 +86,17 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                         </anonymous-usage-statistics>
                     </hivemq>
                     """.formatted(port));
-            EmbeddedHiveMQ created = EmbeddedHiveMQ.builder()
+            EmbeddedHiveMQBuilder builder = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
                     .withDataFolder(Files.createDirectories(home.resolve("data")))
                     .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
                     // Log through whatever SLF4J binding the host application has (JBoss LogManager in
                     // Quarkus) instead of reconfiguring Logback, which clashes with it.
-                    .withoutLoggingBootstrap()
-                    .build();
+                    .withoutLoggingBootstrap();
+            if (extension != null) {
+                builder.withEmbeddedExtension(extension);
+            }
+            EmbeddedHiveMQ created = builder.build();
             created.start().get(60, TimeUnit.SECONDS);
             hivemq = created;
         } catch (Exception e) {

@@ -62,15 +62,11 @@ public enum FailureKind {
         if (cause instanceof IllegalArgumentException) {
             return "invalid-message";
         }
-        if (cause instanceof com.hivemq.client.mqtt.exceptions.MqttEncodeException) {
+        if (cause instanceof com.hivemq.client.mqtt.exceptions.MqttEncodeException
+                || cause instanceof io.mqttkafka.bridge.mqtt.MessageTooLargeException) {
             return "message-too-large";
         }
-        String code = null;
-        if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException pubAck) {
-            code = pubAck.getMqttMessage().getReasonCode().name();
-        } else if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException pubRec) {
-            code = pubRec.getMqttMessage().getReasonCode().name();
-        }
+        String code = mqttRefusalCode(cause);
         if (code == null) {
             return null;
         }
@@ -80,6 +76,20 @@ public enum FailureKind {
             case "PAYLOAD_FORMAT_INVALID" -> "invalid-payload-format";
             default -> null;
         };
+    }
+
+    /**
+     * The reason code with which an MQTT 5 broker refused a publish (PUBACK or PUBREC with an error code), e.g.
+     * {@code QUOTA_EXCEEDED}; null when the failure is not such a refusal.
+     */
+    public static String mqttRefusalCode(Throwable cause) {
+        if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException pubAck) {
+            return pubAck.getMqttMessage().getReasonCode().name();
+        }
+        if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException pubRec) {
+            return pubRec.getMqttMessage().getReasonCode().name();
+        }
+        return null;
     }
 
     /** The exception behind the wrappers that futures add ({@code CompletionException}, {@code ExecutionException}). */

@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -16,7 +18,10 @@ import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientConnectionConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
+import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3DisconnectException;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
@@ -81,6 +86,8 @@ public final class MqttConnection {
      * work on the message. So the sink and every continuation of {@link #publish} must never block (their contract).
      */
     private static final Scheduler ON_CLIENT_THREAD = Schedulers.from(Runnable::run);
+    /** At most this many publishes are sent one at a time after a connection loss. */
+    static final int MAX_PROBATION = 100;
 
     private final BridgeConfig.Mqtt config;
     private final String host;
@@ -97,6 +104,10 @@ public final class MqttConnection {
     private volatile boolean subscriptionsAccepted;
     /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
     private final PublishWindow window = new PublishWindow();
+    /** QoS 1/2 publishes still to be sent alone, after a connection ended under publishes in flight. */
+    private final AtomicInteger probation = new AtomicInteger();
+    /** {@code bridge.mqtt.maximum-message-size}, or no limit. */
+    private final int maximumMessageSize;
     /**
      * How many unacknowledged QoS 1/2 publishes the client may have towards the broker: the broker's Receive
      * Maximum, read on every connect. Until the first connect, the client's own limit (no wait of ours).
@@ -117,6 +128,7 @@ public final class MqttConnection {
         this.sink = sink;
         this.cleanStart = cleanStart;
         this.sessionExpirySeconds = sessionExpirySeconds;
+        this.maximumMessageSize = config.maximumMessageSize().orElse(Integer.MAX_VALUE);
     }
 
     /**
@@ -352,17 +364,33 @@ public final class MqttConnection {
      * client's own publish may block too, e.g. while it is offline. Call it from a thread that may wait, never from
      * the Kafka poll loop or an MQTT client thread. The future completes on the client's network thread: what is chained
      * to it must neither block nor publish.
+     *
+     * <p>A payload larger than {@code bridge.mqtt.maximum-message-size} fails at once with
+     * {@link MessageTooLargeException}. After a connection ended with QoS 1/2 publishes in flight, the next ones (one
+     * per publish that failed so, at most {@value #MAX_PROBATION}) are sent <em>one at a time</em>: a publish that
+     * ends the connection then does so alone, and fails with {@link ConnectionLostWithPublishException}, so that the
+     * caller can tell a publish that ends every connection it is sent on (poison) from a broker that went away. It
+     * costs one round trip per publish, and only after a connection loss.
      */
     public CompletableFuture<Void> publish(OutboundMessage message) {
+        if (message.payload().length > maximumMessageSize) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException(message.payload().length, maximumMessageSize));
+        }
         if (message.qos() == 0) {
             return send(message); // the broker's window counts only QoS 1/2
         }
+        boolean alone = probation.get() > 0;
         try {
-            window.acquire(sendMaximum);
+            if (alone) {
+                window.acquireAlone();
+            } else {
+                window.acquire(sendMaximum);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);
         }
+        boolean sentConnected = connected;
         CompletableFuture<Void> acknowledged;
         try {
             acknowledged = send(message);
@@ -370,8 +398,28 @@ public final class MqttConnection {
             window.release();
             throw e;
         }
-        acknowledged.whenComplete((ignored, failure) -> window.release());
-        return acknowledged;
+        return acknowledged.handle((ignored, failure) -> {
+            window.release();
+            if (failure == null) {
+                if (alone) {
+                    probation.updateAndGet(left -> Math.max(0, left - 1));
+                }
+                return null;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (!isConnectionLoss(cause)) {
+                throw new CompletionException(cause);
+            }
+            probation.updateAndGet(left -> Math.min(MAX_PROBATION, left + 1));
+            throw new CompletionException(alone && sentConnected ? new ConnectionLostWithPublishException(cause) : cause);
+        });
+    }
+
+    /** The publish failed because its connection (and with it the publisher's session) ended. */
+    static boolean isConnectionLoss(Throwable cause) {
+        return cause instanceof MqttSessionExpiredException || cause instanceof ConnectionClosedException
+                || cause instanceof Mqtt5DisconnectException || cause instanceof Mqtt3DisconnectException;
     }
 
     private CompletableFuture<Void> send(OutboundMessage message) {

@@ -41,6 +41,27 @@ final class PublishWindow {
         inFlight.incrementAndGet();
     }
 
+    /**
+     * Takes a place for one publish once no other publish holds one, so that it is the only one in flight, whatever
+     * number of threads publish.
+     */
+    void acquireAlone() throws InterruptedException {
+        if (inFlight.compareAndSet(0, 1)) {
+            return;
+        }
+        synchronized (lock) {
+            resumeAt = 0;
+            waiting = true;
+            try {
+                while (!inFlight.compareAndSet(0, 1)) {
+                    TimeUnit.NANOSECONDS.timedWait(lock, MAX_WAIT_NANOS);
+                }
+            } finally {
+                waiting = false;
+            }
+        }
+    }
+
     private void awaitHalf(int resumeAtOrBelow) throws InterruptedException {
         synchronized (lock) {
             resumeAt = resumeAtOrBelow;

@@ -50,6 +50,7 @@ import io.mqttkafka.bridge.mapping.KafkaToMqttRoute;
 import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
 import io.mqttkafka.bridge.mapping.KafkaTopicSelector;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
+import io.mqttkafka.bridge.mqtt.ConnectionLostWithPublishException;
 import io.mqttkafka.bridge.mqtt.Mqtt5Properties;
 import io.mqttkafka.bridge.mqtt.OutboundMessage;
 
@@ -83,6 +84,14 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
      */
     private static final long PUBLISH_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] EMPTY = new byte[0];
+    /**
+     * Refusals of one publish by the broker with a reason code that does not name the message as the problem
+     * (unspecified or implementation-specific error, quota exceeded, ...) after which it goes to the failure strategy:
+     * with the backoff, about 20 s of asking.
+     */
+    static final int MAX_REFUSALS = 10;
+    /** Connections one publish may end, while it is the only one in flight, before it goes to the failure strategy. */
+    static final int MAX_CONNECTIONS_ENDED = 3;
     private static final Comparator<Publish> PARTITION_ORDER =
             Comparator.<Publish>comparingLong(publish -> publish.kafkaRecord.offset()).thenComparingInt(Publish::part);
 
@@ -500,7 +509,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         acknowledged.whenComplete((ignored, failure) -> {
             if (failure == null) {
                 metrics.published(publish.route.name());
-                publish.lane.acknowledged();
+                if (publish.failures > 0) {
+                    // Only the success of a publish that had failed ends the backoff: acknowledgements of the records
+                    // published behind a failing one say nothing about it.
+                    publish.lane.acknowledged();
+                }
                 record.partDone();
             } else {
                 onPublishFailure(publish, failure);
@@ -510,9 +523,26 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
 
     private void onPublishFailure(Publish publish, Throwable failure) {
         Throwable cause = FailureKind.unwrap(failure);
+        publish.failures++;
         if (FailureKind.classifyMqttPublish(cause) == FailureKind.POISON) {
             deadLetter(publish.record, publish.kafkaRecord, publish.route, FailureKind.mqttReasonCode(cause),
                     "MQTT broker or client refused the publish to '" + publish.message.topic() + "': " + cause,
+                    publish.message.topic(), cause);
+            return;
+        }
+        String refusal = FailureKind.mqttRefusalCode(cause);
+        if (refusal != null && ++publish.refusals >= MAX_REFUSALS) {
+            deadLetter(publish.record, publish.kafkaRecord, publish.route, "publish-refused",
+                    "MQTT broker refused the publish to '" + publish.message.topic() + "' " + publish.refusals
+                            + " times (" + refusal + "): " + cause, publish.message.topic(), cause);
+            return;
+        }
+        if (cause instanceof ConnectionLostWithPublishException && ++publish.connectionsEnded >= MAX_CONNECTIONS_ENDED) {
+            deadLetter(publish.record, publish.kafkaRecord, publish.route, "publish-ends-connection",
+                    "the MQTT connection ended " + publish.connectionsEnded + " times while the publish to '"
+                            + publish.message.topic() + "' (" + publish.message.payload().length
+                            + " bytes) was the only one in flight; the broker likely refuses it (e.g. Mosquitto's "
+                            + "message_size_limit: set bridge.mqtt.maximum-message-size): " + cause.getCause(),
                     publish.message.topic(), cause);
             return;
         }
@@ -750,8 +780,35 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
     }
 
-    /** One MQTT publish of a record for one mapping: {@code part} is the mapping's place among the record's. */
-    private record Publish(InFlightRecord record, ConsumerRecord<byte[], byte[]> kafkaRecord, int part,
-            KafkaToMqttRoute route, OutboundMessage message, PublishLane<Publish> lane) {
+    /**
+     * One MQTT publish of a record for one mapping: {@code part} is the mapping's place among the record's. It
+     * counts its own failures of the kinds that are bounded, so that one message failing again and again is told
+     * apart from a connection that fails every message.
+     */
+    private static final class Publish {
+        final InFlightRecord record;
+        final ConsumerRecord<byte[], byte[]> kafkaRecord;
+        final int part;
+        final KafkaToMqttRoute route;
+        final OutboundMessage message;
+        final PublishLane<Publish> lane;
+        /** Failures so far; its outcomes are reported one at a time, each after the previous attempt. */
+        volatile int failures;
+        volatile int connectionsEnded;
+        volatile int refusals;
+
+        Publish(InFlightRecord record, ConsumerRecord<byte[], byte[]> kafkaRecord, int part, KafkaToMqttRoute route,
+                OutboundMessage message, PublishLane<Publish> lane) {
+            this.record = record;
+            this.kafkaRecord = kafkaRecord;
+            this.part = part;
+            this.route = route;
+            this.message = message;
+            this.lane = lane;
+        }
+
+        int part() {
+            return part;
+        }
     }
 }

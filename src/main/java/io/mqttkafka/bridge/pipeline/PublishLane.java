@@ -70,7 +70,10 @@ final class PublishLane<P> {
         return false;
     }
 
-    /** A publish of this lane was acknowledged: the next stop backs off from the first delay again. */
+    /**
+     * A publish of this lane that had failed before was acknowledged: the next stop backs off from the first delay
+     * again. (Acknowledgements of publishes that never failed say nothing about the one that keeps failing.)
+     */
     void acknowledged() {
         if (consecutiveStops != 0) {
             consecutiveStops = 0;

@@ -96,6 +96,11 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** Writes the configuration into a fresh directory, starts the broker and waits until its port accepts. */
     public static MosquittoProcess start() {
+        return start("");
+    }
+
+    /** As {@link #start()}, with {@code extraConfig} (whole lines, e.g. {@code message_size_limit 1000\n}) appended. */
+    public static MosquittoProcess start(String extraConfig) {
         Path executable = executable();
         try {
             Path home = Files.createTempDirectory("mosquitto-process-");
@@ -118,6 +123,7 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append("log_dest file ").append(log).append('\n')
                     .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n")
                     .append("sys_interval 1\n");
+            config.append(extraConfig);
             if (isRoot()) {
                 // Started as root, Mosquitto switches to user 'mosquitto', which cannot write the log here.
                 config.append("user root\n");
