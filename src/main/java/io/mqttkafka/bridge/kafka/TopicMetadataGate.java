@@ -4,13 +4,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.producer.Producer;
 
@@ -22,7 +25,8 @@ import org.apache.kafka.clients.producer.Producer;
  * several missing topics would add their waits up. So the first send to a topic the producer has not been
  * seen to know is parked, together with every later send to that topic, while a lookup thread asks the
  * producer ({@code partitionsFor}, the same wait and the same auto-creation as a send); when it answers, the
- * parked sends run on the sender thread in their order, or each learns the failure.
+ * parked sends run on the sender thread in their order, or each learns the failure. The cluster is asked first whether
+ * the topic exists, to keep the lookups that can take {@code max.block.ms} apart from those that cannot.
  *
  * <p>{@link #whenReady} must be called on the owner's thread (the sender); the continuations run there too.
  */
@@ -33,19 +37,36 @@ public final class TopicMetadataGate implements AutoCloseable {
     private static final int LOOKUP_THREADS = 4;
 
     private final Executor owner;
-    private final ExecutorService lookups = Executors.newFixedThreadPool(LOOKUP_THREADS, runnable -> {
-        Thread thread = new Thread(runnable, "kafka-topic-metadata");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final Function<String, CompletableFuture<Optional<Boolean>>> exists;
+    /** Lookups of topics the cluster said exist: answered in milliseconds. */
+    private final ExecutorService lookups = lookupPool("kafka-topic-metadata");
+    /**
+     * Lookups of topics the cluster said do not exist (or did not answer about): each may hold its thread for
+     * {@code max.block.ms} (auto-creation off). Kept apart, so that any number of missing topic names (rendered from
+     * levels devices choose) delays only one another, never the first message to a topic that exists.
+     */
+    private final ExecutorService slowLookups = lookupPool("kafka-topic-metadata-missing");
     /** Topics (per producer) whose metadata the producer was seen to have; any thread may forget one. */
     private final Set<Key> known = ConcurrentHashMap.newKeySet();
     /** Owner thread only: the sends waiting for a lookup in progress, in arrival order. */
     private final Map<Key, List<Parked>> parked = new HashMap<>();
 
-    /** @param owner runs the continuations; the sender's single-thread executor */
-    public TopicMetadataGate(Executor owner) {
+    /**
+     * @param owner runs the continuations; the sender's single-thread executor
+     * @param exists asks the cluster whether a topic exists: true, false, or empty without an answer (see
+     *        {@link TopicPresence#exists})
+     */
+    public TopicMetadataGate(Executor owner, Function<String, CompletableFuture<Optional<Boolean>>> exists) {
         this.owner = owner;
+        this.exists = exists;
+    }
+
+    private static ExecutorService lookupPool(String threadName) {
+        return Executors.newFixedThreadPool(LOOKUP_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, threadName);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -67,8 +88,13 @@ public final class TopicMetadataGate implements AutoCloseable {
         waiting = new ArrayList<>();
         waiting.add(new Parked(send, failed));
         parked.put(key, waiting);
+        exists.apply(topic).whenComplete((answer, noAnswer) ->
+                lookUp(answer != null && answer.orElse(false) ? lookups : slowLookups, key, producer, topic));
+    }
+
+    private void lookUp(ExecutorService pool, Key key, Producer<?, ?> producer, String topic) {
         try {
-            lookups.execute(() -> {
+            pool.execute(() -> {
                 RuntimeException failure = null;
                 try {
                     producer.partitionsFor(topic);
@@ -83,7 +109,7 @@ public final class TopicMetadataGate implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException closed) {
-            parked.remove(key); // shutting down: the messages stay unacknowledged
+            // shutting down: the parked messages stay unacknowledged and are redelivered
         }
     }
 
@@ -115,6 +141,7 @@ public final class TopicMetadataGate implements AutoCloseable {
     @Override
     public void close() {
         lookups.shutdownNow();
+        slowLookups.shutdownNow();
     }
 
     /** Identity of the producer: each producer instance has metadata of its own. */

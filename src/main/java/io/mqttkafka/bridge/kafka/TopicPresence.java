@@ -188,6 +188,19 @@ public final class TopicPresence implements AutoCloseable {
     }
 
     /**
+     * Asks the cluster whether {@code topic} exists, without remembering the answer (with auto-creation on, a
+     * topic that does not exist yet is no problem): true, false, or empty when the cluster did not answer in time.
+     */
+    public CompletableFuture<Optional<Boolean>> exists(String topic) {
+        return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
+                .allTopicNames().toCompletionStage()
+                .handle((descriptions, failure) -> failure == null ? Optional.of(true)
+                        : FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException ? Optional.of(false)
+                        : Optional.<Boolean>empty())
+                .toCompletableFuture();
+    }
+
+    /**
      * Makes sure the bridge can write to {@code topic}: it exists, or is created now with the cluster's default
      * partitions and replication factor (as Kafka Connect creates its dead-letter queue), and the bridge's principal
      * may write to it. Answers {@link Writability#unknown} when the cluster does not answer within the check

@@ -67,7 +67,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             runnable -> daemon(runnable, "mqtt-to-kafka-sender"));
     private final ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "mqtt-to-kafka-retry"));
-    private final TopicMetadataGate metadataGate = new TopicMetadataGate(sender);
+    private final TopicMetadataGate metadataGate;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger qos0InFlight = new AtomicInteger();
     private final Object drained = new Object();
@@ -82,6 +82,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         this.bridgeId = bridgeId;
         this.producers = producers;
         this.topicPresence = topicPresence;
+        this.metadataGate = new TopicMetadataGate(sender, topicPresence::exists);
         this.deadLetters = deadLetters;
         this.deadLetterWriter = deadLetterWriter;
         this.failureStrategies = failureStrategies;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +33,10 @@ class TopicMetadataGateTest {
 
     private final ExecutorService owner = Executors.newSingleThreadExecutor();
     private final GatedProducer producer = new GatedProducer();
-    private final TopicMetadataGate gate = new TopicMetadataGate(owner);
+    /** Topics the cluster says do not exist; any other exists. */
+    private final Set<String> missing = ConcurrentHashMap.newKeySet();
+    private final TopicMetadataGate gate = new TopicMetadataGate(owner,
+            topic -> CompletableFuture.completedFuture(Optional.of(!missing.contains(topic))));
     private final List<String> events = new CopyOnWriteArrayList<>();
 
     @AfterEach
@@ -76,6 +82,29 @@ class TopicMetadataGateTest {
         onOwner(() -> gate.whenReady(producer, "missing", () -> events.add("sent-4"), failure -> events.add("failed-4")));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);
         assertThat(producer.lookups("missing")).as("forgotten topics are looked up again").isEqualTo(3);
+    }
+
+    /**
+     * Lookups of topics that do not exist can each hold a thread for {@code max.block.ms}: any number of them, more
+     * than there are lookup threads, holds back no lookup of a topic that exists.
+     */
+    @Test
+    void lookupsOfMissingTopicsHoldBackNoLookupOfATopicThatExists() throws Exception {
+        List<CountDownLatch> held = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String topic = "missing-" + i;
+            missing.add(topic);
+            held.add(producer.hold(topic));
+            onOwner(() -> gate.whenReady(producer, topic, () -> events.add(topic), failure -> events.add("failed")));
+        }
+        Awaitility.await("the missing topics' lookups hold their threads").atMost(Duration.ofSeconds(10))
+                .until(() -> producer.lookups("missing-0") == 1 && producer.lookups("missing-3") == 1);
+        onOwner(() -> gate.whenReady(producer, "exists", () -> events.add("exists"), failure -> events.add("failed")));
+        Awaitility.await("the topic that exists is sent").atMost(Duration.ofSeconds(10))
+                .until(() -> events.contains("exists"));
+        assertThat(events).containsExactly("exists");
+        held.forEach(CountDownLatch::countDown);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 13);
     }
 
     private void onOwner(Runnable task) throws Exception {

@@ -200,6 +200,44 @@ class DeadLetterTest {
         }
     }
 
+    /**
+     * Each message to a topic that does not exist can hold a metadata lookup for {@code max.block.ms}. Twelve distinct
+     * missing topic names (as devices choose levels) are three times the lookup threads: before, the first message to
+     * a topic that exists but was not written yet waited behind all of them, three rounds of {@code max.block.ms}.
+     */
+    @Test
+    void manyMissingTopicNamesHoldBackNoMessageToATopicThatExists() throws Exception {
+        String root = SharedBrokers.unique("many-missing");
+        String site = SharedBrokers.unique("site");
+        String deadLetterTopic = SharedBrokers.unique("dlq-many-missing");
+        createTopics("ok-" + site, deadLetterTopic);
+        Duration maxBlock = Duration.ofSeconds(4);
+        BridgeConfig config = config(deadLetterTopic)
+                .set("bridge.kafka.properties.max.block.ms", Long.toString(maxBlock.toMillis()))
+                .mapping("by-site", root + "/{site}/data", 0, "ok-{site}", "{site}")
+                .build();
+        int missingTopics = 12;
+
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            for (int i = 0; i < missingTopics; i++) {
+                publisher.publish(root + "/missing-" + i + "-" + site + "/data", bytes("nowhere-" + i), 0)
+                        .get(30, TimeUnit.SECONDS);
+            }
+            long sentAt = System.nanoTime();
+            publisher.publish(root + "/" + site + "/data", bytes("exists"), 0).get(30, TimeUnit.SECONDS);
+
+            List<ConsumerRecord<byte[], byte[]>> delivered = KafkaTestConsumer.readAtLeast(kafka.bootstrapServers(),
+                    "ok-" + site, 1, TIMEOUT);
+            Duration waited = Duration.ofNanos(System.nanoTime() - sentAt);
+            assertThat(delivered).extracting(r -> text(r.value())).containsExactly("exists");
+            assertThat(waited).as("not behind the lookups of the missing topics").isLessThan(maxBlock);
+            assertThat(KafkaTestConsumer.readAtLeast(kafka.bootstrapServers(), deadLetterTopic, missingTopics, TIMEOUT))
+                    .hasSize(missingTopics)
+                    .allSatisfy(r -> assertThat(header(r, BridgeHeaders.DLQ_REASON)).startsWith("topic-missing:"));
+        }
+    }
+
     /** The first scenario of the issue: before, 999 of the 1,500 messages arrived and then nothing more, ever. */
     @Test
     void aDeadLetterTopicNeverCreatedIsCreatedAtStartupAndNothingStalls() throws Exception {
