@@ -2,7 +2,10 @@ package io.mqttkafka.bridge.pipeline;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,6 +28,7 @@ import io.mqttkafka.bridge.failure.FailureKind;
 import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.MqttHeaderCodec;
+import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.kafka.TopicMetadataGate;
 import io.mqttkafka.bridge.kafka.TopicPresence;
 import io.mqttkafka.bridge.mapping.RouteTable;
@@ -51,6 +55,7 @@ import io.mqttkafka.bridge.mqtt.InboundMessage;
 public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     private static final Logger LOG = Logger.getLogger(MqttToKafkaPipeline.class);
+    private static final Comparator<Write> ARRIVAL_ORDER = Comparator.comparingLong(write -> write.sequence);
 
     private final RouteTable routes;
     private final String bridgeId;
@@ -69,6 +74,10 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             runnable -> daemon(runnable, "mqtt-to-kafka-retry"));
     private final TopicMetadataGate metadataGate;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Topics with QoS 1/2 writes waiting to be retried; see {@link #retryInOrder}. */
+    private final Map<LaneKey, PublishLane<Write>> retrying = new ConcurrentHashMap<>();
+    /** Sender thread only. */
+    private long nextWriteSequence;
     private final AtomicInteger qos0InFlight = new AtomicInteger();
     private final Object drained = new Object();
     private volatile boolean accepting = true;
@@ -142,8 +151,21 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 deadLetter(pending, target, key, headers, "topic-missing",
                         "Kafka topic '" + target.kafkaTopic() + "' does not exist and is not auto-created", null);
             } else {
-                send(new Write(pending, target, key, headers), 0);
+                submit(new Write(pending, target, key, headers, nextWriteSequence++));
             }
+        }
+    }
+
+    /**
+     * Sends now, or, while writes to the same topic wait to be retried, behind them: a topic's writes reach Kafka in
+     * arrival order across retries (see {@link #retryInOrder}).
+     */
+    private void submit(Write write) {
+        PublishLane<Write> lane = write.pending.policy.retriesTransientFailures() ? retrying.get(write.laneKey()) : null;
+        if (lane == null) {
+            send(write);
+        } else {
+            lane.submit(write);
         }
     }
 
@@ -151,36 +173,54 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
      * Sends on the sender thread, once the producer knows the topic (a new topic's metadata is awaited off this
      * thread, see {@link TopicMetadataGate}); failures come back on the producer's thread.
      */
-    private void send(Write write, int attempt) {
+    private void send(Write write) {
         Producer<byte[], byte[]> producer = producers.get(write.pending.policy.producerProfile());
-        metadataGate.whenReady(producer, write.topic(), () -> sendNow(producer, write, attempt),
-                failure -> onFailure(write, attempt, failure, -1));
+        metadataGate.whenReady(producer, write.topic(), () -> sendNow(producer, write),
+                failure -> onFailure(write, failure, -1));
+    }
+
+    /** Sends a write again after a failure, unless its topic was found missing meanwhile. */
+    private void resend(Write write) {
+        if (topicPresence.isKnownMissing(write.topic())) {
+            deadLetter(write.pending, write.target, write.key, write.headers, "topic-missing",
+                    "Kafka topic '" + write.topic() + "' does not exist and is not auto-created", null);
+        } else {
+            send(write);
+        }
     }
 
     /**
      * The record is built here and not kept: once the producer has serialised it into its (bounded) buffer,
      * only the MQTT client's copy of the payload stays alive until the acknowledgement. A retry builds it again.
      */
-    private void sendNow(Producer<byte[], byte[]> producer, Write write, int attempt) {
+    private void sendNow(Producer<byte[], byte[]> producer, Write write) {
         try {
             producer.send(write.toRecord(), (metadata, failure) -> {
                 if (failure == null) {
                     metrics.written(write.target.route().name());
+                    if (write.failures > 0) {
+                        // Only a retried write's success ends its topic's backoff.
+                        PublishLane<Write> lane = retrying.get(write.laneKey());
+                        if (lane != null) {
+                            lane.acknowledged();
+                        }
+                    }
                     write.pending.partDone();
                 } else {
-                    onFailure(write, attempt, failure, metadata == null ? -1 : metadata.partition());
+                    onFailure(write, failure, metadata == null ? -1 : metadata.partition());
                 }
             });
         } catch (RuntimeException failure) {
-            onFailure(write, attempt, failure, -1);
+            onFailure(write, failure, -1);
         }
     }
 
     /** @param partition the partition the producer chose for the record, or -1 if it never got one */
-    private void onFailure(Write write, int attempt, Throwable failure, int partition) {
+    private void onFailure(Write write, Throwable failure, int partition) {
         if (!accepting && failure instanceof IllegalStateException) {
             return; // producer closed during shutdown; the message stays unacknowledged
         }
+        write.failures++;
         PendingMessage pending = write.pending;
         RouteTarget target = write.target;
         FailureKind kind = FailureKind.classify(failure);
@@ -190,14 +230,23 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         switch (kind) {
             case POISON -> deadLetter(pending, target, write.key, write.headers, FailureKind.reasonCode(failure),
                     failure.getMessage(), failure);
-            case POSSIBLY_MISSING_TOPIC -> topicPresence.checkMissing(write.topic()).thenAccept(missing -> {
-                if (missing) {
-                    deadLetter(pending, target, write.key, write.headers, "topic-missing",
-                            "Kafka topic '" + write.topic() + "' does not exist and is not auto-created", failure);
+            case POSSIBLY_MISSING_TOPIC -> {
+                if (pending.policy.retriesTransientFailures()) {
+                    // In line at once, so that no later write to the topic overtakes it while the cluster is asked;
+                    // the answer is remembered, and a topic found missing is dead-lettered when its turn comes.
+                    topicPresence.checkMissing(write.topic());
+                    retryInOrder(write, failure);
                 } else {
-                    retryOrDrop(write, attempt, failure);
+                    topicPresence.checkMissing(write.topic()).thenAccept(missing -> {
+                        if (missing) {
+                            deadLetter(pending, target, write.key, write.headers, "topic-missing",
+                                    "Kafka topic '" + write.topic() + "' does not exist and is not auto-created", failure);
+                        } else {
+                            drop(write);
+                        }
+                    });
                 }
-            });
+            }
             case TRANSIENT -> {
                 if (gaveUpOnPartition(pending, failure, partition)) {
                     // The producer retried for the whole delivery timeout. Only the cluster can tell whether
@@ -208,11 +257,11 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                             deadLetter(pending, target, write.key, write.headers, "partition-unwritable",
                                     unwritable.get(), failure);
                         } else {
-                            retryOrDrop(write, attempt, failure);
+                            retryOrDrop(write, failure);
                         }
                     });
                 } else {
-                    retryOrDrop(write, attempt, failure);
+                    retryOrDrop(write, failure);
                 }
             }
         }
@@ -223,14 +272,43 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 && topicPresence.isClusterReachable();
     }
 
-    private void retryOrDrop(Write write, int attempt, Throwable failure) {
-        if (!write.pending.policy.retriesTransientFailures()) {
-            metrics.dropped("kafka-unavailable");
-            write.pending.partDone();
-            return;
+    private void retryOrDrop(Write write, Throwable failure) {
+        if (write.pending.policy.retriesTransientFailures()) {
+            retryInOrder(write, failure);
+        } else {
+            drop(write);
         }
+    }
+
+    private void drop(Write write) {
+        metrics.dropped("kafka-unavailable");
+        write.pending.partDone();
+    }
+
+    /**
+     * Retries a QoS 1/2 write after a backoff, in its topic's arrival order. Writes that fail one by one and are
+     * retried each after its own backoff would reach Kafka shuffled, and the writes arriving meanwhile (or a new
+     * metadata lookup of theirs) would overtake them all. So a topic's first failure stops its {@link PublishLane}:
+     * later writes to the topic are held, later failures collected, and after the backoff the failed ones are sent
+     * again in arrival order, then the held ones. The backoff grows until a retried write succeeds. Lanes exist only
+     * while a topic has writes to retry.
+     */
+    private void retryInOrder(Write write, Throwable failure) {
         metrics.retried();
-        retryLater(attempt, "Kafka write to " + write.topic(), failure, () -> send(write, attempt + 1));
+        LaneKey key = write.laneKey();
+        boolean[] stoppedIt = new boolean[1];
+        PublishLane<Write> lane = retrying.compute(key, (k, existing) -> {
+            PublishLane<Write> current = existing != null ? existing : new PublishLane<>(this::resend, ARRIVAL_ORDER);
+            stoppedIt[0] = current.failed(write);
+            return current;
+        });
+        if (stoppedIt[0]) {
+            int attempt = lane.backoffAttempt();
+            retryLater(attempt, "Kafka write to " + write.topic(), failure, () -> {
+                lane.resume();
+                retrying.computeIfPresent(key, (k, current) -> current == lane && lane.isIdle() ? null : current);
+            });
+        }
     }
 
     /** A record that can never be written as it is: the mapping's failure strategy decides. */
@@ -378,11 +456,37 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         return thread;
     }
 
-    /** One record to write for one mapping of a message; its payload is read from the message when sent. */
-    private record Write(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers) {
+    /** The writes of one topic by one producer keep their order; QoS 0 writes are never retried. */
+    private record LaneKey(ProducerProfile profile, String topic) {
+    }
+
+    /**
+     * One record to write for one mapping of a message; its payload is read from the message when sent.
+     * {@code sequence} orders writes as they arrived (sender thread).
+     */
+    private static final class Write {
+        final PendingMessage pending;
+        final RouteTarget target;
+        final byte[] key;
+        final Header[] headers;
+        final long sequence;
+        /** Failed attempts; an attempt's outcome is reported before the next attempt starts. */
+        volatile int failures;
+
+        Write(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers, long sequence) {
+            this.pending = pending;
+            this.target = target;
+            this.key = key;
+            this.headers = headers;
+            this.sequence = sequence;
+        }
 
         String topic() {
             return target.kafkaTopic();
+        }
+
+        LaneKey laneKey() {
+            return new LaneKey(pending.policy.producerProfile(), target.kafkaTopic());
         }
 
         ProducerRecord<byte[], byte[]> toRecord() {

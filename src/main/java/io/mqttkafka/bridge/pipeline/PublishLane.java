@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * The MQTT publishes of one Kafka partition, kept in partition order across failed attempts. MQTT gives a
+ * The MQTT publishes of one Kafka partition, kept in partition order across failed attempts. (The MQTT → Kafka
+ * direction uses the same lane for the writes of one Kafka topic, in arrival order.) MQTT gives a
  * subscriber the messages of one topic in the order one client published them, so publishing a partition in
  * offset order is what lets subscribers see its records in that order.
  *
@@ -78,6 +79,11 @@ final class PublishLane<P> {
         if (consecutiveStops != 0) {
             consecutiveStops = 0;
         }
+    }
+
+    /** Whether nothing is held, failed or stopped: the lane can be dropped (publisher thread). */
+    boolean isIdle() {
+        return !stopped.get() && held.isEmpty() && failed.isEmpty();
     }
 
     /** Zero for the first stop after an acknowledgement, then one more for each stop without one in between. */
