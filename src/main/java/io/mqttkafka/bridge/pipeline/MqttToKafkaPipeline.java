@@ -161,7 +161,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
      * arrival order across retries (see {@link #retryInOrder}).
      */
     private void submit(Write write) {
-        PublishLane<Write> lane = write.pending.policy.retriesTransientFailures() ? retrying.get(write.laneKey()) : null;
+        PublishLane<Write> lane = retrying.isEmpty() || !write.pending.policy.retriesTransientFailures() ? null
+                : retrying.get(write.laneKey());
         if (lane == null) {
             send(write);
         } else {
