@@ -2,6 +2,8 @@ package io.mqttkafka.bridge;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,31 +73,77 @@ public final class BridgeRuntime implements AutoCloseable {
         this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
         this.metrics = new BridgeMetrics(registry);
         BridgeConfig.Kafka kafka = config.kafka();
-        this.producers = new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId,
-                kafka.deliveryTimeout());
-        this.topicPresence = new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(), clientId,
-                Duration.ofSeconds(5), Duration.ofSeconds(30));
-        DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
-        this.deadLetterWriter = new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE), topicPresence, metrics);
-        this.mqttToKafka = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence, deadLetters,
-                deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight());
-        List<MqttSubscription> subscriptions = routes.routes().stream()
-                .map(BridgeRuntime::subscription)
-                .toList();
-        this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(), endpoints.mqttHost(),
-                endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
-        this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
-                endpoints.mqttHost(), endpoints.mqttPort(), publisherClientId(clientId));
-        this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
-        boolean mqtt5 = config.mqtt().protocolVersion() == 5;
-        this.kafkaToMqtt = validated.kafkaToMqtt().stream()
-                .map(group -> new KafkaToMqttPipeline(group, config.id(),
-                        () -> KafkaConsumers.create(group.groupId(), endpoints.kafkaBootstrapServers(), kafka.properties(),
-                                clientId),
-                        publisher::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
-                        kafka.consumer(),
-                        config.shutdownTimeout()))
-                .toList();
+        // Kafka validates its properties only when a client is created, and not every client knows every key
+        // (e.g. only the idempotent producer refuses more than 5 requests in flight): what was created before the
+        // one that refused must not outlive the failed startup with its threads and connections.
+        Deque<AutoCloseable> created = new ArrayDeque<>();
+        try {
+            this.producers = opened(created, new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(),
+                    clientId, kafka.deliveryTimeout()));
+            this.topicPresence = opened(created, new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(),
+                    clientId, Duration.ofSeconds(5), Duration.ofSeconds(30)));
+            DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
+            this.deadLetterWriter = opened(created, new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE),
+                    topicPresence, metrics));
+            MqttToKafkaPipeline pipeline = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence,
+                    deadLetters, deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight());
+            this.mqttToKafka = pipeline;
+            created.push(() -> pipeline.drain(Duration.ZERO));
+            List<MqttSubscription> subscriptions = routes.routes().stream()
+                    .map(BridgeRuntime::subscription)
+                    .toList();
+            this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(),
+                    endpoints.mqttHost(), endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
+            this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
+                    endpoints.mqttHost(), endpoints.mqttPort(), publisherClientId(clientId));
+            this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
+            boolean mqtt5 = config.mqtt().protocolVersion() == 5;
+            this.kafkaToMqtt = validated.kafkaToMqtt().stream()
+                    .map(group -> opened(created, new KafkaToMqttPipeline(group, config.id(),
+                            () -> KafkaConsumers.create(group.groupId(), endpoints.kafkaBootstrapServers(),
+                                    kafka.properties(), clientId),
+                            publisher::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
+                            kafka.consumer(),
+                            config.shutdownTimeout())))
+                    .toList();
+        } catch (RuntimeException | Error failure) {
+            closeAll(created, failure);
+            throw failure;
+        }
+    }
+
+    /**
+     * Builds and starts a bridge. If starting throws part way, what was built and started is closed before the
+     * exception is rethrown.
+     */
+    public static BridgeRuntime started(BridgeConfig config, Endpoints endpoints, MeterRegistry registry) {
+        BridgeRuntime runtime = new BridgeRuntime(config, endpoints, registry);
+        try {
+            runtime.start();
+        } catch (RuntimeException | Error failure) {
+            closeAll(List.of(runtime), failure);
+            throw failure;
+        }
+        return runtime;
+    }
+
+    private static <T extends AutoCloseable> T opened(Deque<AutoCloseable> created, T resource) {
+        created.push(resource);
+        return resource;
+    }
+
+    /**
+     * Closes each in turn (a deque of what was created: the last created first); what fails to close is kept with
+     * the startup failure.
+     */
+    private static void closeAll(Iterable<? extends AutoCloseable> resources, Throwable failure) {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception | Error closeFailure) {
+                failure.addSuppressed(closeFailure);
+            }
+        }
     }
 
     private static MqttSubscription subscription(MqttToKafkaRoute route) {

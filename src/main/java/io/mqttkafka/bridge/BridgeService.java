@@ -36,9 +36,7 @@ public class BridgeService {
 
     void onStart(@Observes @Priority(STARTUP_PRIORITY) StartupEvent event) {
         Endpoints endpoints = embeddedEndpoints.isResolvable() ? embeddedEndpoints.get() : Endpoints.from(config);
-        BridgeRuntime created = new BridgeRuntime(config, endpoints, registry);
-        created.start();
-        runtime = created;
+        runtime = BridgeRuntime.started(config, endpoints, registry);
     }
 
     void onStop(@Observes ShutdownEvent event) {

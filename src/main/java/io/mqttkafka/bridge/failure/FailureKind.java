@@ -1,5 +1,6 @@
 package io.mqttkafka.bridge.failure;
 
+import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
@@ -22,10 +23,18 @@ public enum FailureKind {
     POISON,
     /** The topic may not exist (metadata wait timed out); ask the cluster before deciding. */
     POSSIBLY_MISSING_TOPIC,
+    /**
+     * The producer's buffer stayed full for {@code max.block.ms}: back-pressure, the record never reached a
+     * partition, so it says nothing about the record or its partition; retry later.
+     */
+    BACK_PRESSURE,
     /** Kafka is unreachable, slow or refusing for a reason not tied to this record; retry later. */
     TRANSIENT;
 
     public static FailureKind classify(Throwable failure) {
+        if (failure instanceof BufferExhaustedException) {
+            return BACK_PRESSURE;
+        }
         if (failure instanceof RecordTooLargeException || failure instanceof RecordBatchTooLargeException
                 || failure instanceof InvalidTopicException || failure instanceof CorruptRecordException
                 || failure instanceof InvalidRecordException || failure instanceof InvalidTimestampException

@@ -21,10 +21,17 @@ public final class KafkaProducers implements AutoCloseable {
      */
     public KafkaProducers(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
             Duration deliveryTimeout) {
-        for (ProducerProfile profile : ProducerProfile.values()) {
-            producers.put(profile, new KafkaProducer<>(
-                    settings(profile, bootstrapServers, userProperties, clientIdPrefix, deliveryTimeout),
-                    new ByteArraySerializer(), new ByteArraySerializer()));
+        try {
+            for (ProducerProfile profile : ProducerProfile.values()) {
+                producers.put(profile, new KafkaProducer<>(
+                        settings(profile, bootstrapServers, userProperties, clientIdPrefix, deliveryTimeout),
+                        new ByteArraySerializer(), new ByteArraySerializer()));
+            }
+        } catch (RuntimeException refused) {
+            // The profiles differ (idempotence, acks), so a property can suit one producer and not the next: the
+            // producers already made must not keep their threads and connections.
+            close(Duration.ZERO);
+            throw refused;
         }
     }
 

@@ -7,13 +7,22 @@ import java.util.ArrayDeque;
  * ever moves past records that are done: the offset to commit is the one after the last record of the
  * unbroken run of done records at the head.
  *
- * <p>Threads: {@link #add} and {@link #committable} are called by the consumer's poll thread only; an
- * {@link Entry} may be completed from any thread.
+ * <p>An offset counts as committed only once the broker confirmed it: a commit that failed is offered again by the
+ * next {@link #committable()}, so a partition that goes idle right after a failed commit still gets its offset
+ * committed (otherwise its lag would look stuck and a restart would republish what was done).
+ *
+ * <p>Threads: {@link #add}, {@link #committable} and the commit answers are called by the consumer's poll thread
+ * only (Kafka runs commit callbacks there, inside {@code poll()}); an {@link Entry} may be completed from any thread.
  */
 public final class OffsetTracker {
 
     private final ArrayDeque<Entry> inFlight = new ArrayDeque<>();
-    private long committed = -1;
+    /** The offset after the done run at the head, as far as {@link #committable()} has passed it. */
+    private long passed = -1;
+    /** The highest offset the broker confirmed as committed. */
+    private long confirmed = -1;
+    /** The offset last handed out by {@link #committable()} whose commit is not answered yet, or -1. */
+    private long awaitingAnswer = -1;
     private volatile boolean revoked;
 
     /** Starts tracking the next record; offsets must be added in increasing order. */
@@ -28,21 +37,36 @@ public final class OffsetTracker {
     }
 
     /**
-     * The offset to commit (one past the last done record of the head run) when it moved since the last
-     * call, else -1.
+     * The offset to commit (one past the last done record of the head run) when the broker has not confirmed it
+     * yet and no commit of it awaits an answer, else -1. The caller reports the answer with
+     * {@link #commitSucceeded} or {@link #commitFailed}.
      */
     public long committable() {
-        long next = -1;
         Entry head;
         while ((head = inFlight.peekFirst()) != null && head.done) {
             inFlight.pollFirst();
-            next = head.offset + 1;
+            passed = head.offset + 1;
         }
-        if (next > committed) {
-            committed = next;
-            return next;
+        if (passed > confirmed && passed != awaitingAnswer) {
+            awaitingAnswer = passed;
+            return passed;
         }
         return -1;
+    }
+
+    /** The broker confirmed the commit of {@code offset}. */
+    public void commitSucceeded(long offset) {
+        confirmed = Math.max(confirmed, offset);
+    }
+
+    /**
+     * The commit of {@code offset} failed: the next {@link #committable()} offers it again, unless a later offset
+     * was offered meanwhile (its own answer decides).
+     */
+    public void commitFailed(long offset) {
+        if (awaitingAnswer == offset) {
+            awaitingAnswer = -1;
+        }
     }
 
     /** Records added and not yet passed by {@link #committable()}: done or not. */

@@ -46,9 +46,16 @@ import io.mqttkafka.bridge.failure.FailureKind;
  */
 public final class TopicPresence implements AutoCloseable {
 
+    /**
+     * Topic names rendered per device can make the missing ones countless: beyond this many, the expired and
+     * then the soonest to expire are forgotten, which only costs one more lookup for them.
+     */
+    private static final int MAX_REMEMBERED_MISSING = 10_000;
+
     private final Admin admin;
     private final Duration checkTimeout;
     private final Duration rememberMissingFor;
+    private final int maxRememberedMissing;
     private final Map<String, Long> missingUntilNanos = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Boolean>> checksInFlight = new ConcurrentHashMap<>();
     private final Map<TopicPartition, CompletableFuture<Optional<String>>> writabilityChecksInFlight =
@@ -62,6 +69,11 @@ public final class TopicPresence implements AutoCloseable {
 
     public TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
             Duration checkTimeout, Duration rememberMissingFor) {
+        this(bootstrapServers, userProperties, clientIdPrefix, checkTimeout, rememberMissingFor, MAX_REMEMBERED_MISSING);
+    }
+
+    TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
+            Duration checkTimeout, Duration rememberMissingFor, int maxRememberedMissing) {
         Map<String, Object> settings = new java.util.HashMap<>(userProperties);
         settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         settings.put(AdminClientConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-admin");
@@ -70,6 +82,7 @@ public final class TopicPresence implements AutoCloseable {
         this.admin = Admin.create(withoutProducerOnlySettings(settings));
         this.checkTimeout = checkTimeout;
         this.rememberMissingFor = rememberMissingFor;
+        this.maxRememberedMissing = maxRememberedMissing;
     }
 
     /** Starts probing the cluster every {@code period}; the first probe runs at once. */
@@ -123,12 +136,31 @@ public final class TopicPresence implements AutoCloseable {
                 .whenComplete((descriptions, failure) -> {
                     boolean missing = failure != null && FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException;
                     if (missing) {
-                        missingUntilNanos.put(topic, System.nanoTime() + rememberMissingFor.toNanos());
+                        rememberMissing(topic);
                     }
                     checksInFlight.remove(topic, result);
                     result.complete(missing);
                 });
         return result;
+    }
+
+    /** Synchronized so that the size check and the insert hold together, whichever thread answers. */
+    private synchronized void rememberMissing(String topic) {
+        long now = System.nanoTime();
+        if (missingUntilNanos.size() >= maxRememberedMissing && !missingUntilNanos.containsKey(topic)) {
+            missingUntilNanos.values().removeIf(until -> now - until > 0);
+            while (missingUntilNanos.size() >= maxRememberedMissing) {
+                missingUntilNanos.entrySet().stream()
+                        .min((a, b) -> Long.compare(a.getValue() - now, b.getValue() - now))
+                        .ifPresent(soonest -> missingUntilNanos.remove(soonest.getKey(), soonest.getValue()));
+            }
+        }
+        missingUntilNanos.put(topic, now + rememberMissingFor.toNanos());
+    }
+
+    /** How many topics are remembered as missing, expired ones included until they are looked at or evicted. */
+    int rememberedMissing() {
+        return missingUntilNanos.size();
     }
 
     /**

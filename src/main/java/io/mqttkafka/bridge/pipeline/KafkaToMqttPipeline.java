@@ -324,21 +324,41 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         if (offsets.isEmpty()) {
             return;
         }
+        // The answer goes to the trackers that offered the offsets: a partition assigned again meanwhile has a new one.
+        Map<TopicPartition, OffsetTracker> offeredBy = new HashMap<>();
+        offsets.keySet().forEach(partition -> offeredBy.put(partition, trackers.get(partition)));
         if (synchronously) {
             try {
                 commitSyncThroughWakeup(offsets);
+                answer(offeredBy, offsets, null);
             } catch (KafkaException failure) {
+                answer(offeredBy, offsets, failure);
                 LOG.warnf("Offset commit of group %s failed (%s); the records after the last committed offset "
                         + "will be published again", group.groupId(), failure.getMessage());
             }
         } else {
+            // The callback runs on this thread, inside a later poll().
             consumer.commitAsync(offsets, (committed, failure) -> {
+                answer(offeredBy, offsets, failure);
                 if (failure != null) {
-                    // A later commit covers these offsets; until then a restart republishes (at least once).
+                    // Offered again at the next commit round, also when the partition has gone idle; until it
+                    // succeeds a restart republishes (at least once).
                     LOG.debugf("Offset commit of group %s failed: %s", group.groupId(), failure.getMessage());
                 }
             });
         }
+    }
+
+    private static void answer(Map<TopicPartition, OffsetTracker> offeredBy,
+            Map<TopicPartition, OffsetAndMetadata> offsets, Exception failure) {
+        offsets.forEach((partition, offset) -> {
+            OffsetTracker tracker = offeredBy.get(partition);
+            if (failure == null) {
+                tracker.commitSucceeded(offset.offset());
+            } else {
+                tracker.commitFailed(offset.offset());
+            }
+        });
     }
 
     /**

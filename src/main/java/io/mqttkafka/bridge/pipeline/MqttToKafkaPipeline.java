@@ -248,6 +248,10 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                     });
                 }
             }
+            // A full buffer under load (e.g. while a partition changes leader) is not the producer giving up on the
+            // partition: asking the cluster then could send healthy messages to the failure strategy long before
+            // the delivery timeout.
+            case BACK_PRESSURE -> retryOrDrop(write, failure);
             case TRANSIENT -> {
                 if (gaveUpOnPartition(pending, failure, partition)) {
                     // The producer retried for the whole delivery timeout. Only the cluster can tell whether

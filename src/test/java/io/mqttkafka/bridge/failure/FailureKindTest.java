@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -132,6 +133,10 @@ class FailureKindTest {
                         "write-failed"),
                 Arguments.of(new TimeoutException("Topic t not present in metadata after 10000 ms."),
                         FailureKind.POSSIBLY_MISSING_TOPIC, "write-failed"),
+                // The producer's buffer stayed full for max.block.ms: back-pressure, retried, never taken as the
+                // partition refusing writes (it is a TimeoutException, like the delivery timeout's).
+                Arguments.of(new BufferExhaustedException("Failed to allocate 8291 bytes within the configured max "
+                        + "blocking time 500 ms."), FailureKind.BACK_PRESSURE, "write-failed"),
                 // Cluster-wide or momentary: retried (after the delivery timeout, a refusing partition is
                 // recognised by asking the cluster, not by the exception).
                 Arguments.of(new ClusterAuthorizationException("cluster denied"), FailureKind.TRANSIENT, "not-authorized"),

@@ -85,6 +85,39 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void aFailedCommitIsOfferedAgainEvenWhenNothingMoved() {
+        OffsetTracker tracker = new OffsetTracker();
+        tracker.add(7).complete();
+        assertThat(tracker.committable()).isEqualTo(8);
+        assertThat(tracker.committable()).as("awaiting the broker's answer").isEqualTo(-1);
+
+        tracker.commitFailed(8);
+
+        assertThat(tracker.committable()).as("the partition is idle, the failed offset is offered again").isEqualTo(8);
+        tracker.commitSucceeded(8);
+        assertThat(tracker.committable()).as("confirmed").isEqualTo(-1);
+        tracker.commitFailed(8);
+        assertThat(tracker.committable()).as("a late failure of a confirmed offset changes nothing").isEqualTo(-1);
+    }
+
+    @Test
+    void aFailedCommitOvertakenByALaterOfferIsNotOfferedAgain() {
+        OffsetTracker tracker = new OffsetTracker();
+        tracker.add(0).complete();
+        OffsetTracker.Entry next = tracker.add(1);
+        assertThat(tracker.committable()).isEqualTo(1);
+        next.complete();
+        assertThat(tracker.committable()).isEqualTo(2);
+
+        tracker.commitFailed(1);
+        assertThat(tracker.committable()).as("2 still awaits its answer and covers 1").isEqualTo(-1);
+        tracker.commitFailed(2);
+        assertThat(tracker.committable()).isEqualTo(2);
+        tracker.commitSucceeded(2);
+        assertThat(tracker.committable()).isEqualTo(-1);
+    }
+
+    @Test
     void completingTwiceChangesNothing() {
         OffsetTracker tracker = new OffsetTracker();
         OffsetTracker.Entry entry = tracker.add(3);

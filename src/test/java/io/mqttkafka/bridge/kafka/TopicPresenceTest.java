@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import io.mqttkafka.bridge.testing.FreePorts;
+import io.mqttkafka.bridge.testing.SharedBrokers;
 
 class TopicPresenceTest {
 
@@ -40,6 +41,27 @@ class TopicPresenceTest {
             assertThat(firstMissing.orTimeout(30, TimeUnit.SECONDS).join()).as("no answer is not missing").isFalse();
             assertThat(presence.unwritableReason("readings", 2)).isNotSameAs(first);
             assertThat(presence.checkMissing("readings")).isNotSameAs(firstMissing);
+        }
+    }
+
+    /**
+     * Per-device poison topic names must not grow the memory of missing topics without bound: past the cap the
+     * oldest are forgotten (a message to one of them costs one more lookup), the newest are still known.
+     */
+    @Test
+    void remembersABoundedNumberOfMissingTopics() {
+        int cap = 8;
+        try (TopicPresence presence = new TopicPresence(SharedBrokers.kafka().bootstrapServers(), Map.of(),
+                "bounded-test", Duration.ofSeconds(10), Duration.ofMinutes(10), cap)) {
+            List<String> names = IntStream.range(0, 5 * cap).mapToObj(i -> SharedBrokers.unique("no-such-device")).toList();
+
+            for (String name : names) {
+                assertThat(presence.checkMissing(name).orTimeout(30, TimeUnit.SECONDS).join()).as(name).isTrue();
+                assertThat(presence.rememberedMissing()).isLessThanOrEqualTo(cap);
+            }
+
+            assertThat(names.subList(names.size() - cap, names.size())).allMatch(presence::isKnownMissing);
+            assertThat(names.subList(0, names.size() - cap)).noneMatch(presence::isKnownMissing);
         }
     }
 

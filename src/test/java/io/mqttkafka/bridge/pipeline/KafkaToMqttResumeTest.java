@@ -8,26 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
-import io.mqttkafka.bridge.config.BridgeConfigValidator;
-import io.mqttkafka.bridge.failure.DeadLetterRecords;
-import io.mqttkafka.bridge.failure.DeadLetterWriter;
-import io.mqttkafka.bridge.failure.FailureStrategy;
 import io.mqttkafka.bridge.kafka.KafkaConsumers;
-import io.mqttkafka.bridge.kafka.KafkaProducers;
-import io.mqttkafka.bridge.kafka.ProducerProfile;
-import io.mqttkafka.bridge.kafka.TopicPresence;
-import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
-import io.mqttkafka.bridge.metrics.BridgeMetrics;
-import io.mqttkafka.bridge.mqtt.OutboundMessage;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestConfigs;
@@ -58,30 +46,15 @@ class KafkaToMqttResumeTest {
                 .set("bridge.kafka.consumer.low-watermark", Integer.toString(LOW))
                 .reverseMapping("commands", topic, "devices/{key}/commands", 1, false, null)
                 .build();
-        KafkaToMqttRouteGroup group = BridgeConfigValidator.validate(config).kafkaToMqtt().get(0);
-        List<CompletableFuture<Void>> publishes = new CopyOnWriteArrayList<>();
-        BridgeMetrics metrics = new BridgeMetrics(new SimpleMeterRegistry());
 
-        try (KafkaTestProducer producer = new KafkaTestProducer(bootstrap);
-                KafkaProducers deadLetterProducers = new KafkaProducers(bootstrap, Map.of(), "resume-test",
-                        Duration.ofMinutes(2));
-                TopicPresence topicPresence = new TopicPresence(bootstrap, Map.of(), "resume-test", Duration.ofSeconds(5),
-                        Duration.ofSeconds(30))) {
+        try (KafkaTestProducer producer = new KafkaTestProducer(bootstrap)) {
             send(producer, topic);
-            DeadLetterWriter deadLetterWriter = new DeadLetterWriter(deadLetterProducers.get(ProducerProfile.RELIABLE),
-                    topicPresence, metrics);
-            KafkaToMqttPipeline pipeline = new KafkaToMqttPipeline(group, config.id(),
-                    () -> KafkaConsumers.create(group.groupId(), bootstrap,
+            try (HandAcknowledgedPipeline handAcknowledged = new HandAcknowledgedPipeline(config,
+                    groupId -> KafkaConsumers.create(groupId, bootstrap,
                             Map.of("max.poll.records", Integer.toString(MAX_POLL_RECORDS)), "resume-test"),
-                    (OutboundMessage message) -> {
-                        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
-                        publishes.add(acknowledged);
-                        return acknowledged;
-                    }, true, new DeadLetterRecords(config.deadLetterTopic()), deadLetterWriter,
-                    mapping -> FailureStrategy.DEAD_LETTER, metrics, config.kafka().consumer(), Duration.ofSeconds(5),
-                    Duration.ofMinutes(10));
-            pipeline.start();
-            try {
+                    Duration.ofMinutes(10))) {
+                KafkaToMqttPipeline pipeline = handAcknowledged.pipeline();
+                List<CompletableFuture<Void>> publishes = handAcknowledged.publishes();
                 Awaitility.await("the first poll's records published and the consumer paused").atMost(TIMEOUT)
                         .until(() -> pipeline.isPaused() && publishes.size() >= HIGH);
                 int publishedWhilePaused = publishes.size();
@@ -95,10 +68,6 @@ class KafkaToMqttResumeTest {
                 Awaitility.await("the consumer resumed and published the next records").atMost(TIMEOUT)
                         .until(() -> publishes.size() > publishedWhilePaused);
                 assertThat(publishedWhilePaused).as("nothing published while paused").isLessThanOrEqualTo(MAX_POLL_RECORDS);
-            } finally {
-                publishes.forEach(publish -> publish.complete(null));
-                pipeline.close();
-                deadLetterWriter.close();
             }
         }
     }

@@ -14,15 +14,21 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
@@ -38,6 +44,7 @@ import io.mqttkafka.bridge.testing.TestConfigs;
  * failure strategy takes the message (dead-letter, payload kept). Messages for healthy topics are held up
  * by no more than that timeout. Needs two brokers, so it runs its own cluster.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UnwritablePartitionTest {
 
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(6);
@@ -54,6 +61,7 @@ class UnwritablePartitionTest {
     private static final int LEAVER = 1;
 
     private static KafkaClusterTestKit cluster;
+    private static boolean leaverStopped;
 
     @BeforeAll
     static void startTwoBrokers() throws Exception {
@@ -79,25 +87,16 @@ class UnwritablePartitionTest {
         }
     }
 
+    /** First: it needs both brokers up when it creates its topic, and its warm-up message to be written. */
     @Test
+    @Order(1)
     void refusedRecordsGoToTheFailureStrategyAfterTheDeliveryTimeout() throws Exception {
         String root = SharedBrokers.unique("refusing");
         String fragile = SharedBrokers.unique("fragile");
         String healthy = SharedBrokers.unique("healthy");
         String deadLetters = SharedBrokers.unique("refusing-dlq");
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(
-                    // Two replicas and min.insync.replicas=2: acks=all writes need both brokers.
-                    new NewTopic(fragile, Map.of(0, List.of(LEAVER, SURVIVOR)))
-                            .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2")),
-                    new NewTopic(healthy, Map.of(0, List.of(SURVIVOR))),
-                    new NewTopic(deadLetters, Map.of(0, List.of(SURVIVOR))))).all().get(30, TimeUnit.SECONDS);
-        }
-        TestConfigs configs = TestConfigs.forSharedBrokers()
-                .set("bridge.kafka.bootstrap-servers", cluster.bootstrapServers())
-                .set("bridge.kafka.delivery-timeout", DELIVERY_TIMEOUT.toSeconds() + "s")
-                .set("bridge.kafka.properties.request.timeout.ms", "3000")
-                .set("bridge.dead-letter-topic", deadLetters)
+        createTopics(fragile, healthy, deadLetters);
+        TestConfigs configs = configs(DELIVERY_TIMEOUT, deadLetters)
                 .mapping("fragile", root + "/fragile/+", 1, fragile, null)
                 .mapping("healthy", root + "/healthy/+", 1, healthy, null);
 
@@ -107,7 +106,7 @@ class UnwritablePartitionTest {
             assertThat(KafkaTestConsumer.readAtLeast(cluster.bootstrapServers(), fragile, 1, Duration.ofSeconds(60)))
                     .as("the fragile topic takes writes while both brokers run").hasSize(1);
 
-            cluster.brokers().get(LEAVER).shutdown();
+            stopLeaver();
             awaitInSyncReplicas(fragile, 1);
 
             List<String> refused = new ArrayList<>();
@@ -151,6 +150,91 @@ class UnwritablePartitionTest {
                             && bridge.metrics().deadLetteredCount("partition-unwritable") == REFUSED_MESSAGES);
             assertThat(KafkaTestConsumer.readAvailable(cluster.bootstrapServers(), fragile, Duration.ofMillis(500)))
                     .as("only the warm-up message reached the refusing topic").hasSize(1);
+        }
+    }
+
+    /**
+     * A full producer buffer is back-pressure, not the partition refusing writes. Here a partition refuses writes for
+     * much less than the delivery timeout while messages keep coming, so the producer's (tiny) buffer fills with its
+     * retried batches and the next sends wait {@code max.block.ms} and fail with BufferExhaustedException. Those are
+     * retried: none reaches the failure strategy, and all arrive once the partition takes writes again.
+     */
+    @Test
+    @Order(2)
+    void aFullProducerBufferIsRetriedNotTakenAsARefusingPartition() throws Exception {
+        String root = SharedBrokers.unique("back-pressure");
+        String briefly = SharedBrokers.unique("briefly-refusing");
+        String deadLetters = SharedBrokers.unique("back-pressure-dlq");
+        createTopics(briefly, deadLetters);
+        stopLeaver();
+        awaitInSyncReplicas(briefly, 1);
+        TestConfigs configs = configs(Duration.ofSeconds(120), deadLetters)
+                // Room for three 4 KB records: the fourth waits for buffer space, and gives up after 300 ms.
+                .set("bridge.kafka.properties.buffer.memory", "16384")
+                .set("bridge.kafka.properties.batch.size", "4096")
+                .set("bridge.kafka.properties.max.block.ms", "300")
+                .mapping("briefly", root + "/+", 1, briefly, null);
+        String filler = "x".repeat(4000);
+        int messages = 20;
+
+        try (BridgeRuntime bridge = start(configs.build());
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < messages; i++) {
+                String payload = "message-" + i + "-" + filler;
+                sent.add(payload);
+                publisher.publish(root + "/dev-" + i, bytes(payload), 1);
+            }
+            Awaitility.await("sends that met the full buffer retried").atMost(Duration.ofSeconds(60))
+                    .until(() -> bridge.metrics().retriedCount() > 0);
+
+            try (Admin admin = admin()) {
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, briefly), List.of(
+                        new AlterConfigOp(new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "1"),
+                                AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            }
+
+            List<ConsumerRecord<byte[], byte[]>> written = KafkaTestConsumer.readAtLeast(cluster.bootstrapServers(),
+                    briefly, messages, Duration.ofSeconds(90));
+            assertThat(written).extracting(record -> text(record.value())).containsExactlyInAnyOrderElementsOf(sent);
+            Awaitility.await("every message acknowledged").atMost(Duration.ofSeconds(30))
+                    .until(() -> bridge.mqttToKafkaInFlight() == 0);
+            assertThat(bridge.metrics().deadLetteredCount("partition-unwritable")).isZero();
+            assertThat(KafkaTestConsumer.readAvailable(cluster.bootstrapServers(), deadLetters, Duration.ofMillis(500)))
+                    .as("nothing dead-lettered").isEmpty();
+        }
+    }
+
+    /** A bridge on this cluster; a short request timeout lets the producer retry several times within a test. */
+    private static TestConfigs configs(Duration deliveryTimeout, String deadLetters) {
+        return TestConfigs.forSharedBrokers()
+                .set("bridge.kafka.bootstrap-servers", cluster.bootstrapServers())
+                .set("bridge.kafka.delivery-timeout", deliveryTimeout.toSeconds() + "s")
+                .set("bridge.kafka.properties.request.timeout.ms", "3000")
+                .set("bridge.dead-letter-topic", deadLetters);
+    }
+
+    /**
+     * Creates {@code fragile} with two replicas and min.insync.replicas=2, so that acks=all writes need both brokers,
+     * and the {@code others} on the surviving broker only.
+     */
+    private static void createTopics(String fragile, String... others) throws Exception {
+        List<NewTopic> topics = new ArrayList<>();
+        topics.add(new NewTopic(fragile, Map.of(0, List.of(LEAVER, SURVIVOR)))
+                .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2")));
+        for (String other : others) {
+            topics.add(new NewTopic(other, Map.of(0, List.of(SURVIVOR))));
+        }
+        try (Admin admin = admin()) {
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Once per cluster: the tests share it, and a stopped broker is not started again. */
+    private static void stopLeaver() {
+        if (!leaverStopped) {
+            cluster.brokers().get(LEAVER).shutdown();
+            leaverStopped = true;
         }
     }
 
