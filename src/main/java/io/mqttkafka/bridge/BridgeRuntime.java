@@ -104,7 +104,7 @@ public final class BridgeRuntime implements AutoCloseable {
                                     kafka.properties(), clientId),
                             publisher::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
                             kafka.consumer(),
-                            config.shutdownTimeout())))
+                            config.shutdownTimeout(), config.stallTimeout())))
                     .toList();
         } catch (RuntimeException | Error failure) {
             closeAll(created, failure);
@@ -229,6 +229,27 @@ public final class BridgeRuntime implements AutoCloseable {
             }
         }
         return stopped;
+    }
+
+    /**
+     * The directions that wait longer than {@code bridge.stall-timeout} for a message, each with what waits:
+     * {@code mqtt-to-kafka} (its oldest unacknowledged message) and {@code kafka-to-mqtt[<group>]} (its stalled
+     * partitions). Empty while every direction makes progress.
+     */
+    public Map<String, String> stalledDirections() {
+        Map<String, String> stalled = new LinkedHashMap<>();
+        long oldest = mqttToKafka.oldestPendingMillis();
+        if (oldest >= config.stallTimeout().toMillis()) {
+            stalled.put("mqtt-to-kafka", "oldest unacknowledged message waits for " + oldest / 1000
+                    + " s (bridge.stall-timeout " + config.stallTimeout() + ")");
+        }
+        for (KafkaToMqttPipeline pipeline : kafkaToMqtt) {
+            List<String> partitions = pipeline.stalledPartitions();
+            if (!partitions.isEmpty()) {
+                stalled.put("kafka-to-mqtt[" + pipeline.groupId() + "]", String.join("; ", partitions));
+            }
+        }
+        return stalled;
     }
 
     /** MQTT messages handed to Kafka and not yet acknowledged (bounded by the receive maximum for QoS 1/2). */

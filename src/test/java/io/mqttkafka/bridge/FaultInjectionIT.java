@@ -24,6 +24,7 @@ import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
@@ -37,6 +38,7 @@ import io.mqttkafka.bridge.testing.BridgeProcess;
 import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.MqttTestSubscriber;
 import io.mqttkafka.bridge.testing.PacedLoad;
@@ -240,6 +242,80 @@ class FaultInjectionIT {
         }
     }
 
+    /**
+     * Issue 23's second tried scenario, under a paced stream: Mosquitto with {@code message_size_limit 1000} (not
+     * announced in CONNACK), Kafka records paced into one partition with a 2,000-byte one in the middle. Mosquitto
+     * answers the oversized MQTT 5 publish with a reason code the client must treat as a protocol error, so the
+     * connection ends; before, every publish in flight was retried, the big one again, without end. Now the big one is
+     * dead-lettered after ending 3 connections as the only publish in flight, and the stream around it arrives.
+     */
+    @Test
+    void oversizedRecordEndsTheConnectionOfABrokerThatDoesNotAnnounceItsLimit() throws Exception {
+        MosquittoProcess.assumeInstalledUnlessCi("this scenario needs Mosquitto's message_size_limit.");
+        String root = SharedBrokers.unique("fault-oversized");
+        String source = root + ".to-mqtt";
+        String deadLetterTopic = root + ".dead-letter";
+        String bridgeId = SharedBrokers.unique("fault-bridge");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(source, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        int small = 3 * PER_PHASE;
+        try (MosquittoProcess mosquitto = MosquittoProcess.start("message_size_limit 1000\n");
+                MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(mosquitto.port(), 5, 1, root + "/out/#");
+                KafkaTestProducer producer = new KafkaTestProducer(kafka.bootstrapServers());
+                BridgeProcess bridge = BridgeProcess.prepare(BridgeProcess.connectionYaml(bridgeId,
+                        SharedBrokers.unique("fault-client"), kafka.bootstrapServers(), mosquitto.port()) + """
+                          dead-letter-topic: %s
+                          kafka-to-mqtt:
+                            - name: out
+                              kafka-topic: %s
+                              mqtt-topic: %s/out/{key}
+                              qos: 1
+                        """.formatted(deadLetterTopic, source, root), Map.of()).heap(HEAP).start()) {
+            bridge.awaitLog("assigned");
+            // The big record goes out in the middle batch: the stream is flowing before, during and after it.
+            int batches = small / BATCH;
+            long[] bigSentAt = new long[1];
+            List<Future<RecordMetadata>> acks = new CopyOnWriteArrayList<>();
+            try (PacedLoad load = PacedLoad.start(batches, BATCH_PERIOD, batch -> {
+                for (int i = batch * BATCH; i < (batch + 1) * BATCH; i++) {
+                    if (i == small / 2) {
+                        bigSentAt[0] = System.currentTimeMillis();
+                        acks.add(producer.send(source, "big", new byte[2000]));
+                    }
+                    acks.add(producer.send(source, "small", bytes("small-" + i)));
+                }
+                producer.flush();
+            })) {
+                assertThat(load.await(HEAL_DEADLINE)).as("paced load sent").isTrue();
+            }
+            KafkaTestProducer.flushAndWait(acks);
+
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestConsumer.readAtLeast(kafka.bootstrapServers(),
+                    deadLetterTopic, 1, HEAL_DEADLINE);
+            long deadLetteredAfter = java.time.Instant.parse(KafkaTestConsumer.header(deadLetters.get(0),
+                    BridgeHeaders.DLQ_TIME)).toEpochMilli() - bigSentAt[0];
+            assertThat(deadLetters).singleElement().satisfies(record -> assertThat(
+                    KafkaTestConsumer.header(record, BridgeHeaders.DLQ_REASON)).startsWith("publish-ends-connection:"));
+            List<String> expected = IntStream.range(0, small).mapToObj(i -> "small-" + i).toList();
+            Awaitility.await("every small record at the subscriber").atMost(HEAL_DEADLINE).until(() ->
+                    subscriber.received().stream().map(MqttTestSubscriber.Received::text).toList().containsAll(expected));
+            Map<String, Long> copies = subscriber.received().stream().collect(Collectors.groupingBy(
+                    MqttTestSubscriber.Received::text, Collectors.counting()));
+            long duplicates = copies.values().stream().mapToLong(c -> c - 1).sum();
+            report(String.format("%-14s %d small records paced around one of 2,000 bytes behind Mosquitto's "
+                    + "message_size_limit 1000: all arrived (%d duplicates); the big one dead-lettered "
+                    + "(publish-ends-connection) %d ms after it was produced%n", "oversized", small, duplicates,
+                    deadLetteredAfter));
+            assertThat(bridge.isAlive()).isTrue();
+        }
+    }
+
+    private static void report(String line) throws IOException {
+        System.out.print(line);
+        Files.writeString(REPORT, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
     /** One scenario's bridge, brokers' topics, load and counts. */
     private static final class Run implements AutoCloseable {
 
@@ -271,7 +347,8 @@ class FaultInjectionIT {
                         .configs(Map.of("message.timestamp.type", "LogAppendTime")));
                 topics.add(new NewTopic(sourceTopic(qos), 3, (short) 1));
             }
-            topics.add(new NewTopic(deadLetterTopic, 1, (short) 1));
+            // The dead-letter topic is not created here: auto-creation is off, as in production, and the bridge
+            // creates it at startup (before, the first dead letter then stalled MQTT → Kafka for good).
             topics.add(new NewTopic(root + ".big", 1, (short) 1).configs(Map.of("max.message.bytes", "4096")));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
@@ -417,8 +494,7 @@ class FaultInjectionIT {
         }
 
         void report(String line) throws IOException {
-            System.out.print(line);
-            Files.writeString(REPORT, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            FaultInjectionIT.report(line);
         }
 
         private void awaitEverything() {

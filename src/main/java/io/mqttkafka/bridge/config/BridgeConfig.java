@@ -56,6 +56,17 @@ public interface BridgeConfig {
     @WithDefault("30S")
     Duration shutdownTimeout();
 
+    /**
+     * How long a message may wait without progress before the direction is reported as stalled: MQTT → Kafka, the
+     * oldest message not yet acknowledged; Kafka → MQTT, the oldest record in flight of a partition, which is then
+     * also paused (its later records are not published ahead of it) until that record is done. Either makes
+     * {@code /q/health/ready} report down, naming what waits. Keep it above {@code bridge.kafka.delivery-timeout}, the
+     * longest a healthy QoS 1/2 message can wait for a refusing partition.
+     */
+    @WithName("stall-timeout")
+    @WithDefault("5M")
+    Duration stallTimeout();
+
     /** MQTT connection settings. */
     interface Mqtt {
         /** Broker host name or address. */

@@ -89,6 +89,9 @@ public final class BridgeConfigValidator {
         KafkaTopicNames.invalidReason(config.deadLetterTopic())
                 .ifPresent(reason -> problems.add("bridge.dead-letter-topic: '" + config.deadLetterTopic()
                         + "' is not a legal Kafka topic name: " + reason));
+        if (config.stallTimeout().isNegative() || config.stallTimeout().isZero()) {
+            problems.add("bridge.stall-timeout: must be positive, was " + config.stallTimeout());
+        }
         if (config.shutdownTimeout().isNegative()) {
             problems.add("bridge.shutdown-timeout: must not be negative, was " + config.shutdownTimeout());
         }

@@ -31,7 +31,7 @@ public final class OffsetTracker {
         if (last != null && offset <= last.offset) {
             throw new IllegalArgumentException("offset " + offset + " added after " + last.offset);
         }
-        Entry entry = new Entry(offset, this);
+        Entry entry = new Entry(offset, this, System.nanoTime());
         inFlight.addLast(entry);
         return entry;
     }
@@ -42,16 +42,22 @@ public final class OffsetTracker {
      * {@link #commitSucceeded} or {@link #commitFailed}.
      */
     public long committable() {
-        Entry head;
-        while ((head = inFlight.peekFirst()) != null && head.done) {
-            inFlight.pollFirst();
-            passed = head.offset + 1;
-        }
+        advance();
         if (passed > confirmed && passed != awaitingAnswer) {
             awaitingAnswer = passed;
             return passed;
         }
         return -1;
+    }
+
+    /** Passes the done records at the head, and returns the first record that is not done, or null. */
+    public Entry advance() {
+        Entry head;
+        while ((head = inFlight.peekFirst()) != null && head.done) {
+            inFlight.pollFirst();
+            passed = head.offset + 1;
+        }
+        return head;
     }
 
     /** The broker confirmed the commit of {@code offset}. */
@@ -97,11 +103,18 @@ public final class OffsetTracker {
     public static final class Entry {
         private final long offset;
         private final OffsetTracker tracker;
+        private final long addedAtNanos;
         private volatile boolean done;
 
-        private Entry(long offset, OffsetTracker tracker) {
+        private Entry(long offset, OffsetTracker tracker, long addedAtNanos) {
             this.offset = offset;
             this.tracker = tracker;
+            this.addedAtNanos = addedAtNanos;
+        }
+
+        /** When the record was polled, in {@link System#nanoTime()}. */
+        public long addedAtNanos() {
+            return addedAtNanos;
         }
 
         public long offset() {

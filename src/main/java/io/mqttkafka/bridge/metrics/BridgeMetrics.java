@@ -22,6 +22,7 @@ public final class BridgeMetrics {
     private final TaggedCounters publishedByMapping;
     private final TaggedCounters skippedByReason;
     private final TaggedCounters ignoredByReason;
+    private final TaggedCounters partitionStallsByGroup;
     private final Counter consumed;
     private final Counter publishRetries;
     private final Counter headersSkipped;
@@ -47,6 +48,9 @@ public final class BridgeMetrics {
                 "Kafka records not published to MQTT on purpose, by reason", "reason");
         ignoredByReason = new TaggedCounters("bridge.messages.ignored",
                 "Unwritable messages let go by failure-strategy ignore, by reason", "reason");
+        partitionStallsByGroup = new TaggedCounters("bridge.kafka.partition.stalls",
+                "Times a partition was paused because its oldest record in flight was not done for bridge.stall-timeout",
+                "group");
         consumed = counter("bridge.kafka.records.consumed", "Kafka records polled by the Kafka → MQTT direction");
         publishRetries = counter("bridge.mqtt.publish.retries", "MQTT publishes retried after a transient failure");
         headersSkipped = counter("bridge.kafka.headers.skipped",
@@ -96,6 +100,15 @@ public final class BridgeMetrics {
     /** A message a mapping with {@code failure-strategy: ignore} could not write and let go. */
     public void ignored(String reason) {
         ignoredByReason.increment(reason);
+    }
+
+    /** A partition of {@code group} stalled (see {@code bridge.stall-timeout}). */
+    public void partitionStalled(String group) {
+        partitionStallsByGroup.increment(group);
+    }
+
+    public double partitionStallCount(String group) {
+        return partitionStallsByGroup.count(group);
     }
 
     public void publishRetried() {

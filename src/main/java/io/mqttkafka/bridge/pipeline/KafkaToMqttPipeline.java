@@ -7,8 +7,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -108,6 +110,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final BridgeConfig.Consumer flow;
     private final Duration shutdownTimeout;
     private final Duration pollTimeout;
+    private final Duration stallTimeout;
+    /** Poll thread only, but {@link PartitionHolds#stalled()}. */
+    private final PartitionHolds holds;
 
     private final BlockingQueue<Runnable> publishQueue = new LinkedBlockingQueue<>();
     private final Thread pollThread;
@@ -142,9 +147,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             Supplier<Consumer<byte[], byte[]>> consumerFactory, Function<OutboundMessage, CompletableFuture<Void>> mqtt,
             boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
             Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, BridgeConfig.Consumer flow,
-            Duration shutdownTimeout) {
+            Duration shutdownTimeout, Duration stallTimeout) {
         this(group, bridgeId, consumerFactory, mqtt, mqtt5, deadLetters, deadLetterWriter, failureStrategies, metrics,
-                flow, shutdownTimeout, POLL_TIMEOUT);
+                flow, shutdownTimeout, stallTimeout, POLL_TIMEOUT);
     }
 
     /** @param pollTimeout how long one poll waits for records; tests make it long to see what wakes the poll */
@@ -152,8 +157,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             Supplier<Consumer<byte[], byte[]>> consumerFactory, Function<OutboundMessage, CompletableFuture<Void>> mqtt,
             boolean mqtt5, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
             Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, BridgeConfig.Consumer flow,
-            Duration shutdownTimeout, Duration pollTimeout) {
+            Duration shutdownTimeout, Duration stallTimeout, Duration pollTimeout) {
         this.pollTimeout = pollTimeout;
+        this.stallTimeout = stallTimeout;
+        this.holds = new PartitionHolds(stallTimeout, flow.highWatermark(), flow.lowWatermark(),
+                () -> metrics.partitionStalled(group.groupId()));
         this.group = group;
         this.bridgeIdBytes = bridgeId.getBytes(StandardCharsets.UTF_8);
         this.consumerFactory = consumerFactory;
@@ -180,6 +188,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 name, inFlight::get);
         metrics.gauge("bridge.kafka.consumer.paused", "1 while the consumer is paused at the high watermark",
                 "group", name, () -> paused ? 1 : 0);
+        metrics.gauge("bridge.kafka.partitions.stalled",
+                "Partitions whose oldest record in flight has not been done for bridge.stall-timeout (paused)", "group",
+                name, () -> holds.stalled().size());
     }
 
     /** Starts consuming; returns at once. */
@@ -220,6 +231,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 }
                 commitDone(false);
                 applyFlowControl();
+                applyPartitionHolds();
             }
             finishOnStop(created);
         } catch (RuntimeException unexpected) {
@@ -382,7 +394,9 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             paused = true;
             LOG.debugf("Group %s paused: %d records (%d bytes) in flight", group.groupId(), records, bytes);
         } else if (paused && mayResume(records, bytes)) {
-            consumer.resume(consumer.paused());
+            Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
+            resumable.removeAll(holds.held());
+            consumer.resume(resumable);
             paused = false;
             LOG.debugf("Group %s resumed: %d records (%d bytes) in flight", group.groupId(), records, bytes);
         }
@@ -390,6 +404,25 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             // Cleared after the check: a release from here on wakes the next poll (at worst once too often, which
             // costs one empty round).
             resumeWoken.set(false);
+        }
+    }
+
+    /** Pauses and resumes single partitions, see {@link PartitionHolds}; the group's watermarks come first. */
+    private void applyPartitionHolds() {
+        PartitionHolds.Changes changes = holds.update(trackers, System.nanoTime());
+        if (!changes.pause().isEmpty()) {
+            consumer.pause(changes.pause());
+            changes.pause().forEach(partition -> {
+                PartitionHolds.Stall stall = holds.stalled().get(partition);
+                if (stall != null) {
+                    LOG.warnf("Group %s: record %s@%d has not been done for %d ms (bridge.stall-timeout %s); partition "
+                            + "paused until it is", group.groupId(), partition, stall.offset(), stall.waitedMillis(),
+                            stallTimeout);
+                }
+            });
+        }
+        if (!changes.resume().isEmpty() && !paused) {
+            consumer.resume(changes.resume());
         }
     }
 
@@ -468,6 +501,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
 
         private void release(Collection<TopicPartition> partitions) {
+            holds.forget(partitions);
             int abandoned = 0;
             for (TopicPartition partition : partitions) {
                 lanes.remove(partition);
@@ -704,6 +738,17 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     /** Why the group stopped consuming (a fail strategy, an unwritable dead letter); null while it runs. */
     public String stopReason() {
         return stopReason;
+    }
+
+    /**
+     * The partitions stalled at the last poll round (see {@code bridge.stall-timeout}), each described with its
+     * oldest record in flight; empty while all make progress.
+     */
+    public List<String> stalledPartitions() {
+        List<String> descriptions = new ArrayList<>();
+        holds.stalled().forEach((partition, stall) -> descriptions.add(partition + ": record at offset " + stall.offset()
+                + " not done for " + stall.waitedMillis() / 1000 + " s (partition paused)"));
+        return descriptions;
     }
 
     public boolean isPaused() {

@@ -1,6 +1,7 @@
 package io.mqttkafka.bridge.pipeline;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -78,6 +79,10 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private final Map<LaneKey, PublishLane<Write>> retrying = new ConcurrentHashMap<>();
     /** Sender thread only. */
     private long nextWriteSequence;
+    /** Sender thread only: the messages dispatched and not yet done, in arrival order (done ones until swept). */
+    private final ArrayDeque<PendingMessage> arrivals = new ArrayDeque<>();
+    /** When the oldest message not yet done was received (epoch ms), or -1; for health. */
+    private volatile long oldestPendingReceivedAt = -1;
     private final AtomicInteger qos0InFlight = new AtomicInteger();
     private final Object drained = new Object();
     private volatile boolean accepting = true;
@@ -100,6 +105,16 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         this.qos0MaxInFlight = qos0MaxInFlight;
         metrics.gauge("bridge.mqtt.to.kafka.in.flight", "MQTT messages handed to Kafka and not yet acknowledged",
                 inFlight::get);
+        metrics.gauge("bridge.mqtt.to.kafka.oldest.pending.seconds",
+                "Age of the oldest MQTT message handed to Kafka and not yet acknowledged", () -> oldestPendingMillis() / 1000.0);
+        // Sweeps also while no message arrives: that is when a message that never completes shows.
+        retryTimer.scheduleWithFixedDelay(() -> {
+            try {
+                sender.execute(this::sweepArrivals);
+            } catch (RejectedExecutionException stopped) {
+                // shutting down
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Called by the MQTT client for every message; never blocks. */
@@ -141,6 +156,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
         Header[] headers = headerCodec.encode(message);
         PendingMessage pending = new PendingMessage(message, policy, targets.size());
+        arrivals.addLast(pending);
+        sweepArrivals();
         for (RouteTarget target : targets) {
             byte[] key = target.keyBytes();
             String illegal = target.invalidKafkaTopicReason().orElse(null);
@@ -421,6 +438,24 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         return stopReason;
     }
 
+    /** Drops the done messages at the head of {@link #arrivals} and notes when the oldest left was received. */
+    private void sweepArrivals() {
+        PendingMessage head;
+        while ((head = arrivals.peekFirst()) != null && head.done) {
+            arrivals.pollFirst();
+        }
+        oldestPendingReceivedAt = head == null ? -1 : head.message.receivedAtMillis();
+    }
+
+    /**
+     * How long the oldest message handed to Kafka has waited to be done (acknowledged, dead-lettered or let go), in
+     * milliseconds, as of the last sweep (at least every second); 0 when none waits.
+     */
+    public long oldestPendingMillis() {
+        long receivedAt = oldestPendingReceivedAt;
+        return receivedAt < 0 ? 0 : Math.max(0, System.currentTimeMillis() - receivedAt);
+    }
+
     /** Messages handed to Kafka and not yet acknowledged. */
     public int inFlight() {
         return inFlight.get();
@@ -510,6 +545,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         final InboundMessage message;
         final DeliveryPolicy policy;
         private final AtomicInteger remaining;
+        volatile boolean done;
 
         PendingMessage(InboundMessage message, DeliveryPolicy policy, int records) {
             this.message = message;
@@ -519,6 +555,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
         void partDone() {
             if (remaining.decrementAndGet() == 0) {
+                done = true;
                 complete(message, policy);
             }
         }

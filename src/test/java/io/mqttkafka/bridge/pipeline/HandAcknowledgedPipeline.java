@@ -53,6 +53,7 @@ final class HandAcknowledgedPipeline implements AutoCloseable {
                     return acknowledged;
                 }, true, new DeadLetterRecords(config.deadLetterTopic()), deadLetterWriter,
                 mapping -> FailureStrategy.DEAD_LETTER, metrics, config.kafka().consumer(), Duration.ofSeconds(5),
+                config.stallTimeout(),
                 pollTimeout);
         pipeline.start();
     }

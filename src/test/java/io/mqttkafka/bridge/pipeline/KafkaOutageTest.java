@@ -58,6 +58,7 @@ class KafkaOutageTest {
                 // recognise the outage (no broker answers) and retry them, never dead-letter them.
                 .set("bridge.kafka.delivery-timeout", "5s")
                 .set("bridge.kafka.properties.request.timeout.ms", "3000")
+                .set("bridge.stall-timeout", "2s")
                 .mapping("outage", root + "/+", 1, kafkaTopic, null)
                 .build();
         try (BridgeRuntime bridge = start(config);
@@ -81,6 +82,9 @@ class KafkaOutageTest {
 
             Awaitility.await("the producer gives up on records during the outage (delivery timeout)")
                     .atMost(Duration.ofSeconds(60)).until(() -> bridge.metrics().retriedCount() > 0);
+            assertThat(bridge.stalledDirections()).as("readiness names the stalled direction")
+                    .containsOnlyKeys("mqtt-to-kafka");
+            assertThat(bridge.stalledDirections().get("mqtt-to-kafka")).startsWith("oldest unacknowledged message waits for");
             kafka.startAgain();
 
             List<String> expected = new ArrayList<>(before);
@@ -92,8 +96,8 @@ class KafkaOutageTest {
                     r -> new String(r.value(), StandardCharsets.UTF_8), Collectors.counting()));
             assertThat(copies.values()).as("idempotent producer: no duplicates from its retries").allMatch(c -> c == 1);
             assertPublishOrderPerMqttTopic(records, root);
-            Awaitility.await("everything acknowledged").atMost(Duration.ofSeconds(30))
-                    .until(() -> bridge.mqttToKafkaInFlight() == 0);
+            Awaitility.await("everything acknowledged, no stall left").atMost(Duration.ofSeconds(30))
+                    .until(() -> bridge.mqttToKafkaInFlight() == 0 && bridge.stalledDirections().isEmpty());
             assertThat(bridge.metrics().deadLetteredCount("partition-unwritable")).as("an outage is not a refusal")
                     .isZero();
         }

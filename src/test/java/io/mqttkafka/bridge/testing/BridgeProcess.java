@@ -55,6 +55,11 @@ public final class BridgeProcess implements AutoCloseable {
      * (indented by four spaces) before the mappings (indented by two).
      */
     public static String connectionYaml(String bridgeId, String clientId, String kafkaBootstrapServers) {
+        return connectionYaml(bridgeId, clientId, kafkaBootstrapServers, SharedBrokers.mqtt().port());
+    }
+
+    /** As above, with the MQTT broker on {@code mqttPort} of 127.0.0.1 (e.g. a Mosquitto of the test's own). */
+    public static String connectionYaml(String bridgeId, String clientId, String kafkaBootstrapServers, int mqttPort) {
         return """
                 bridge:
                   id: %s
@@ -66,7 +71,7 @@ public final class BridgeProcess implements AutoCloseable {
                     reconnect-max-delay: 1s
                   kafka:
                     bootstrap-servers: %s
-                """.formatted(bridgeId, SharedBrokers.mqtt().port(), clientId, kafkaBootstrapServers);
+                """.formatted(bridgeId, mqttPort, clientId, kafkaBootstrapServers);
     }
 
     public static Path applicationJar() {
