@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -66,6 +67,8 @@ public final class TopicPresence implements AutoCloseable {
         return thread;
     });
     private volatile boolean clusterReachable;
+    /** The cluster's {@code auto.create.topics.enable}; null while unknown. */
+    private volatile Boolean autoCreation;
 
     public TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
             Duration checkTimeout, Duration rememberMissingFor) {
@@ -101,6 +104,32 @@ public final class TopicPresence implements AutoCloseable {
         }
     }
 
+    /**
+     * The cluster's {@code auto.create.topics.enable} (as one broker has it), asked once it is needed and kept once
+     * known; completes with null when it may not be read (the principal lacks DESCRIBE_CONFIGS on the cluster) or the
+     * cluster did not answer.
+     */
+    private CompletableFuture<Boolean> autoCreation() {
+        Boolean known = autoCreation;
+        if (known != null) {
+            return CompletableFuture.completedFuture(known);
+        }
+        return admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) checkTimeout.toMillis())).nodes()
+                .toCompletionStage().thenCompose(nodes -> {
+                    ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER,
+                            Integer.toString(nodes.iterator().next().id()));
+                    return admin.describeConfigs(List.of(broker),
+                            new DescribeConfigsOptions().timeoutMs((int) checkTimeout.toMillis())).values().get(broker)
+                            .toCompletionStage();
+                }).handle((config, failure) -> {
+                    ConfigEntry entry = failure == null ? config.get("auto.create.topics.enable") : null;
+                    if (entry != null && entry.value() != null) {
+                        autoCreation = Boolean.valueOf(entry.value());
+                    }
+                    return autoCreation;
+                }).toCompletableFuture();
+    }
+
     /** Whether the last probe reached a broker; false before the first answer. */
     public boolean isClusterReachable() {
         return clusterReachable;
@@ -121,7 +150,8 @@ public final class TopicPresence implements AutoCloseable {
 
     /**
      * Asks the cluster. Completes with {@code true} only when a broker answered that the topic does not
-     * exist; {@code false} when it exists or the cluster could not be reached in time. Concurrent checks of
+     * exist and the cluster does not create topics on demand ({@code auto.create.topics.enable} off, or unknown);
+     * {@code false} when it exists, would be created, or the cluster could not be reached in time. Concurrent checks of
      * one topic share one request: the messages that waited for a missing topic's metadata together all
      * ask at once.
      */
@@ -133,13 +163,20 @@ public final class TopicPresence implements AutoCloseable {
         }
         admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
                 .allTopicNames()
-                .whenComplete((descriptions, failure) -> {
-                    boolean missing = failure != null && FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException;
-                    if (missing) {
+                .toCompletionStage()
+                .handle((descriptions, failure) -> failure != null
+                        && FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException)
+                // With auto-creation on, a topic that does not exist yet is created by the next metadata request: a
+                // metadata wait that timed out while the cluster was away says nothing about the topic.
+                .thenCompose(absent -> absent ? autoCreation().thenApply(auto -> !Boolean.TRUE.equals(auto))
+                        : CompletableFuture.completedFuture(false))
+                .whenComplete((missing, failure) -> {
+                    boolean confirmed = failure == null && missing;
+                    if (confirmed) {
                         rememberMissing(topic);
                     }
                     checksInFlight.remove(topic, result);
-                    result.complete(missing);
+                    result.complete(confirmed);
                 });
         return result;
     }

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import io.mqttkafka.bridge.testing.FreePorts;
+import io.mqttkafka.bridge.dev.EmbeddedKafkaBroker;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 
 class TopicPresenceTest {
@@ -51,7 +52,8 @@ class TopicPresenceTest {
     @Test
     void remembersABoundedNumberOfMissingTopics() {
         int cap = 8;
-        try (TopicPresence presence = new TopicPresence(SharedBrokers.kafka().bootstrapServers(), Map.of(),
+        try (EmbeddedKafkaBroker withoutAutoCreation = EmbeddedKafkaBroker.start(Map.of("auto.create.topics.enable", "false"));
+                TopicPresence presence = new TopicPresence(withoutAutoCreation.bootstrapServers(), Map.of(),
                 "bounded-test", Duration.ofSeconds(10), Duration.ofMinutes(10), cap)) {
             List<String> names = IntStream.range(0, 5 * cap).mapToObj(i -> SharedBrokers.unique("no-such-device")).toList();
 
@@ -62,6 +64,23 @@ class TopicPresenceTest {
 
             assertThat(names.subList(names.size() - cap, names.size())).allMatch(presence::isKnownMissing);
             assertThat(names.subList(0, names.size() - cap)).noneMatch(presence::isKnownMissing);
+        }
+    }
+
+    /**
+     * With auto-creation on, a topic that does not exist yet is created by the producer's next metadata request: it is
+     * not missing. (A metadata wait that timed out while the cluster was away, and is checked just as it comes back,
+     * must not send the message to the failure strategy; before, it did, and a dead-letter topic not yet created
+     * stopped the direction.)
+     */
+    @Test
+    void aTopicThatDoesNotExistYetIsNotMissingWhenTheClusterCreatesTopicsOnDemand() {
+        try (TopicPresence presence = new TopicPresence(SharedBrokers.kafka().bootstrapServers(), Map.of(),
+                "auto-creation-test", Duration.ofSeconds(10), Duration.ofMinutes(10))) {
+            String name = SharedBrokers.unique("created-on-demand");
+            assertThat(presence.exists(name).orTimeout(30, TimeUnit.SECONDS).join()).as("exists").contains(false);
+            assertThat(presence.checkMissing(name).orTimeout(30, TimeUnit.SECONDS).join()).as("missing").isFalse();
+            assertThat(presence.isKnownMissing(name)).isFalse();
         }
     }
 

@@ -103,6 +103,44 @@ class KafkaOutageTest {
         }
     }
 
+    /**
+     * A bridge (re)started while Kafka is down: the first message to each topic waits for metadata that cannot come,
+     * the lookup fails after {@code max.block.ms}, and the messages arriving meanwhile and after must not overtake
+     * the failed ones (before, a newer message started a lookup of its own and could be written first).
+     */
+    @Test
+    void aBridgeStartedWhileKafkaIsDownWritesEachTopicInPublishOrderOnceKafkaIsBack() {
+        String root = SharedBrokers.unique("outage-start");
+        String kafkaTopic = SharedBrokers.unique("outage-start-out");
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .set("bridge.kafka.bootstrap-servers", kafka.bootstrapServers())
+                .set("bridge.mqtt.receive-maximum", Integer.toString(RECEIVE_MAXIMUM))
+                .set("bridge.kafka.properties.max.block.ms", "1000")
+                .set("bridge.kafka.properties.request.timeout.ms", "3000")
+                .mapping("outage", root + "/+", 1, kafkaTopic, null)
+                .build();
+        kafka.stop();
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            List<String> during = publish(publisher, root, "during", 300);
+            Awaitility.await("metadata lookups fail while Kafka is down").atMost(Duration.ofSeconds(60))
+                    .until(() -> bridge.metrics().retriedCount() > 0);
+            kafka.startAgain();
+            List<String> after = publish(publisher, root, "after", 100);
+
+            List<String> expected = new ArrayList<>(during);
+            expected.addAll(after);
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestConsumer.readUntil(kafka.bootstrapServers(),
+                    kafkaTopic, read -> payloads(read).containsAll(expected), Duration.ofSeconds(120));
+            assertPublishOrderPerMqttTopic(records, root);
+            assertThat(bridge.metrics().deadLetteredCount("topic-missing")).as("an outage is not a missing topic").isZero();
+        } finally {
+            if (!kafka.isRunning()) {
+                kafka.startAgain();
+            }
+        }
+    }
+
     private static List<String> publish(MqttTestClient publisher, String root, String label, int count) {
         List<String> payloads = IntStream.range(0, count).mapToObj(i -> label + "-" + i).toList();
         publisher.publishAll(payloads.stream().map(p -> root + "/t" + (p.hashCode() & 7)).toList(),

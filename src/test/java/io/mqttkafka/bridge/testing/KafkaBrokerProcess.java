@@ -105,6 +105,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
+    /** Whether the broker process runs (started and not stopped or killed since). */
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
     /** Clean shutdown (SIGTERM), as an operator would do it. */
     public synchronized void stop() {
         terminate(false);
