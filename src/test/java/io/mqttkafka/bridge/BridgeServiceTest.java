@@ -49,7 +49,7 @@ class BridgeServiceTest {
                         .statusCode() == 200);
         String ready = http.send(HttpRequest.newBuilder(readiness).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(ready).contains("\"mqtt\"").contains("\"kafka\"").contains("connected and subscribed")
-                .contains("cluster reachable");
+                .contains("cluster reachable").contains("\"progress\"").contains("making progress");
         HttpResponse<String> live = http.send(HttpRequest.newBuilder(liveness).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(live.statusCode()).isEqualTo(200);
         assertThat(live.body()).contains("\"pipelines\"").contains("running");

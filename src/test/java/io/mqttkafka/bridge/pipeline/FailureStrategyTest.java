@@ -101,6 +101,35 @@ class FailureStrategyTest {
         }
     }
 
+    /**
+     * {@code failure-strategy: fail} for MQTT → Kafka: the message that cannot be written and every later one stay
+     * unacknowledged with the broker, the direction takes nothing more, and liveness names the mapping.
+     */
+    @Test
+    void failStopsMqttToKafkaLeavingTheMessagesWithTheBroker() throws Exception {
+        String root = SharedBrokers.unique("failing-m2k");
+        String out = SharedBrokers.unique("failing-m2k-out");
+        TestConfigs configs = TestConfigs.forSharedBrokers()
+                .mapping("readings", root + "/{kind}/x", 1, out + ".{kind}", "{kind}")
+                .set("bridge.mqtt-to-kafka[0].failure-strategy", "fail");
+
+        try (BridgeRuntime bridge = start(configs.build());
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            publisher.publish(root + "/good/x", bytes("before"), 1).get(30, TimeUnit.SECONDS);
+            assertThat(KafkaTestConsumer.readAtLeast(bootstrap(), out + ".good", 1, TIMEOUT)).hasSize(1);
+
+            publisher.publish(root + "/bad kind/x", bytes("illegal Kafka topic"), 1).get(30, TimeUnit.SECONDS);
+            Awaitility.await("bridge reports itself not alive").atMost(TIMEOUT).until(() -> !bridge.isAlive());
+            assertThat(bridge.stoppedDirections()).containsOnlyKeys("mqtt-to-kafka");
+            assertThat(bridge.stoppedDirections().get("mqtt-to-kafka"))
+                    .contains("mapping readings (failure-strategy fail)", "'" + out + ".bad kind'");
+            publisher.publish(root + "/good/x", bytes("after"), 1).get(30, TimeUnit.SECONDS);
+            Awaitility.await("nothing written after the failed message, which stays unacknowledged")
+                    .during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> bridge.mqttToKafkaInFlight() == 1 && bridge.metrics().writtenCount("readings") == 1);
+        }
+    }
+
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
