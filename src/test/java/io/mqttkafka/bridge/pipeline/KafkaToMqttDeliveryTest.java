@@ -144,6 +144,37 @@ class KafkaToMqttDeliveryTest {
         }
     }
 
+    /**
+     * With {@code retain: false} a tombstone has no MQTT meaning: it is skipped, counted, and committed; the records
+     * around it are published.
+     */
+    @Test
+    void tombstoneWithoutRetainIsSkippedCountedAndCommitted() throws Exception {
+        String root = SharedBrokers.unique("events");
+        String topic = SharedBrokers.unique("events-in");
+        KafkaTestProducer.createTopic(bootstrap(), topic, 1);
+        TestConfigs configs = TestConfigs.forSharedBrokers()
+                .reverseMapping("events", topic, root + "/{key}", 1, false, null);
+        String groupId = configs.build().id();
+
+        try (MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(SharedBrokers.mqtt().port(), 5, 1, root + "/#");
+                BridgeRuntime bridge = start(configs.build());
+                KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            acks.add(producer.send(topic, "door", bytes("opened")));
+            acks.add(producer.send(topic, "door", null));
+            acks.add(producer.send(topic, "door", bytes("closed")));
+            KafkaTestProducer.flushAndWait(acks);
+
+            Awaitility.await("all three committed").atMost(TIMEOUT)
+                    .until(() -> KafkaGroups.committedTotal(bootstrap(), groupId, topic) == 3);
+            Awaitility.await("the two records around it published").atMost(TIMEOUT).until(() -> subscriber.count() == 2);
+            assertThat(subscriber.received()).extracting(Received::text).containsExactly("opened", "closed");
+            assertThat(bridge.metrics().skippedCount("tombstone-not-retained")).isEqualTo(1);
+            assertThat(publishedCount(bridge, "events")).isEqualTo(2);
+        }
+    }
+
     @Test
     void invalidRenderedTopicsAreDeadLetteredAndNeighboursDelivered() throws Exception {
         String root = SharedBrokers.unique("valves");

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.mqttkafka.bridge.BridgeRuntime;
+import io.mqttkafka.bridge.testing.KafkaGroups;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
@@ -91,8 +92,11 @@ class MosquittoInteropTest {
 
             assertExactlyOnce(KafkaTestConsumer.readAtLeast(bootstrap(), q1Topic, MESSAGES_PER_QOS, TIMEOUT));
             assertExactlyOnce(KafkaTestConsumer.readAtLeast(bootstrap(), q2Topic, MESSAGES_PER_QOS, TIMEOUT));
-            Awaitility.await("Kafka records published to the Mosquitto subscriber").atMost(TIMEOUT)
-                    .until(() -> subscriber.count() >= 1000);
+            String groupId = configs.build().id();
+            // Once every offset is committed the bridge publishes nothing more: what the subscriber has then is all.
+            Awaitility.await("Kafka records published to the Mosquitto subscriber and committed").atMost(TIMEOUT)
+                    .until(() -> subscriber.count() >= 1000 && KafkaGroups.committedTotal(bootstrap(), groupId, commands) == 1000);
+            assertPublishedExactlyOnceInOrderPerTopic(subscriber.received(), 1000);
             Awaitility.await("everything acknowledged").atMost(TIMEOUT).until(() -> bridge.mqttToKafkaInFlight() == 0);
             assertThat(bridge.metrics().receivedCount(1)).as("no redelivery: the connection never dropped")
                     .isEqualTo(MESSAGES_PER_QOS);
@@ -112,6 +116,18 @@ class MosquittoInteropTest {
         }
         assertThat(seen.cardinality()).as("distinct messages").isEqualTo(MESSAGES_PER_QOS);
         assertThat(duplicates).as("duplicates").isZero();
+    }
+
+    /** Every id once, and per MQTT topic (one key, so one partition) in offset order, which is publish order. */
+    private static void assertPublishedExactlyOnceInOrderPerTopic(List<MqttTestSubscriber.Received> received, int count) {
+        List<Integer> ids = received.stream().map(r -> ByteBuffer.wrap(r.payload()).getInt()).toList();
+        assertThat(ids).as("ids received").hasSize(count).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, count).boxed().toList());
+        java.util.Map<String, List<Integer>> byTopic = new java.util.HashMap<>();
+        for (MqttTestSubscriber.Received message : received) {
+            byTopic.computeIfAbsent(message.topic(), t -> new ArrayList<>()).add(ByteBuffer.wrap(message.payload()).getInt());
+        }
+        byTopic.forEach((topic, topicIds) -> assertThat(topicIds).as("order on %s", topic).isSorted());
     }
 
     private static byte[] payload(int id) {
