@@ -69,8 +69,11 @@ class KafkaToMqttProcessIT {
             if (killed) {
                 bridge.kill();
             } else {
-                bridge.stop();
-                assertThat(bridge.log()).as("graceful shutdown ran").contains("stopped");
+                int exitCode = bridge.stopGracefully(Duration.ofSeconds(60));
+                System.out.printf("Kafka → MQTT bridge exit code after SIGTERM: %d%n", exitCode);
+                assertThat(exitCode).as("exit code after SIGTERM (the JVM's 128 + 15)").isEqualTo(GRACEFUL_EXIT_CODE);
+                assertThat(bridge.log()).as("graceful shutdown ran to its end").contains("Bridge '" + bridgeId + "' stopped");
+                assertThat(bridge.log()).as("nothing in flight left unacknowledged").doesNotContain("were still waiting");
             }
             int deliveredBeforeRestart = subscriber.count();
             long committedBeforeRestart = KafkaGroups.committedTotal(bootstrap, bridgeId, topic);
@@ -93,6 +96,9 @@ class KafkaToMqttProcessIT {
             }
         }
     }
+
+    /** What a JVM that ran its shutdown hooks after SIGTERM exits with. */
+    private static final int GRACEFUL_EXIT_CODE = 143;
 
     private static Map<String, Long> copies(MqttTestSubscriber subscriber) {
         return subscriber.received().stream().map(MqttTestSubscriber.Received::text)

@@ -223,6 +223,15 @@ public final class BridgeProcess implements AutoCloseable {
         terminate(false);
     }
 
+    /**
+     * SIGTERM, then waits for the process to exit by itself: no escalation to SIGKILL, which would hide a shutdown that
+     * hangs. Returns the exit code; fails when the process is still running after {@code timeout}.
+     */
+    public synchronized int stopGracefully(Duration timeout) {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
     private void terminate(boolean forcibly) {
         Processes.terminate(process, forcibly);
     }
