@@ -250,9 +250,10 @@ public final class Benchmark {
             - CPU s / 100k and peak RSS (VmHWM, reset at the start of each case) are of the process under test: the
               bridge JVM (bridge-*, latency-m2k, latency-k2m), the naive peer JVM (naive-*), Mosquitto (drain-*,
               latency-drain), the harness JVM (latency-kafka); not measured for kafka-limit.
-            - Status: FAILED = a stall (no arrival for 15 s), an error, or missing messages where the case promises
-              delivery (QoS 1/2 through the bridge, the drain). LOSS = missing messages where nothing is promised:
-              QoS 0, and the naive peer at every QoS (it acknowledges MQTT before writing to Kafka).
+            - Status: FAILED = a stall (no arrival for 15 s), an error, missing messages where the case promises
+              delivery (QoS 1/2 through the bridge, the drain), or duplicates where it promises exactly once (QoS 2
+              through the bridge, the drain). LOSS = missing messages where nothing is promised: QoS 0, and the naive
+              peer at every QoS (it acknowledges MQTT before writing to Kafka).
             - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case.
             - Latency: paced 2,000 msg/s, QoS 1, 256 B; from the scheduled send time to the arrival (Kafka consumer
               for latency-m2k and latency-kafka, MQTT subscriber for latency-k2m and latency-drain). latency-drain and

@@ -16,7 +16,7 @@ record CaseResult(BenchCase benchCase, int rep, int expected, long unique, long 
     }
 
     String status() {
-        return ResultTable.status(benchCase.atMostOnce(), missing(), problem);
+        return ResultTable.status(benchCase, missing(), duplicates, problem);
     }
 
     boolean failed() {

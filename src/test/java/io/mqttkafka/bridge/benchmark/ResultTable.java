@@ -29,17 +29,25 @@ final class ResultTable {
     }
 
     /**
-     * OK when everything arrived. A run that lost messages is a failure unless the case promises nothing (QoS 0,
-     * or the naive peer, which acknowledges before Kafka): then it is LOSS, and its rate still counts.
+     * OK when everything arrived once. A run that lost messages is a failure unless the case promises nothing (QoS 0,
+     * or the naive peer, which acknowledges before Kafka): then it is LOSS, and its rate still counts. A duplicate
+     * is a failure where the case promises exactly once (QoS 2).
      */
-    static String status(boolean atMostOnce, long missing, String problem) {
+    static String status(BenchCase benchCase, long missing, long duplicates, String problem) {
         if (problem != null) {
             return FAILED + ": " + problem;
         }
-        if (missing > 0) {
-            return atMostOnce ? LOSS : FAILED + ": " + missing + " missing";
+        List<String> brokenPromises = new ArrayList<>();
+        if (missing > 0 && !benchCase.atMostOnce()) {
+            brokenPromises.add(missing + " missing");
         }
-        return OK;
+        if (duplicates > 0 && benchCase.exactlyOnce()) {
+            brokenPromises.add(duplicates + " duplicates");
+        }
+        if (!brokenPromises.isEmpty()) {
+            return FAILED + ": " + String.join(", ", brokenPromises);
+        }
+        return missing > 0 ? LOSS : OK;
     }
 
     /** Median, min and max; the median of an even count is the mean of the middle two. */

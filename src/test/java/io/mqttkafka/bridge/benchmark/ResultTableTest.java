@@ -44,17 +44,36 @@ class ResultTableTest {
         assertThat(ResultTable.Spread.of(List.of())).isNull();
     }
 
-    @ParameterizedTest(name = "at-most-once {0}, missing {1}, problem {2} -> {3}")
+    @ParameterizedTest(name = "{0}, missing {1}, duplicates {2}, problem {3} -> {4}")
     @CsvSource(delimiter = '|', nullValues = "null", value = {
-            "false | 0  | null            | OK",
-            "true  | 0  | null            | OK",
-            "true  | 12 | null            | LOSS",
-            "false | 12 | null            | FAILED: 12 missing",
-            "false | 12 | stall: no arrival for 15 s | FAILED: stall: no arrival for 15 s",
-            "true  | 0  | naive peer exited | FAILED: naive peer exited",
+            "bridge-m2k-q1-256 | 0  | 0 | null                       | OK",
+            "bridge-m2k-q0-256 | 0  | 0 | null                       | OK",
+            "bridge-m2k-q0-256 | 12 | 0 | null                       | LOSS",
+            "bridge-m2k-q1-256 | 12 | 0 | null                       | FAILED: 12 missing",
+            "bridge-m2k-q1-256 | 12 | 0 | stall: no arrival for 15 s | FAILED: stall: no arrival for 15 s",
+            "naive-m2k-q0-256  | 0  | 0 | naive peer exited          | FAILED: naive peer exited",
+            "bridge-m2k-q1-256 | 0  | 3 | null                       | OK",
+            "naive-m2k-q1-256  | 0  | 3 | null                       | OK",
+            "bridge-m2k-q2-256 | 0  | 3 | null                       | FAILED: 3 duplicates",
+            "bridge-m2k-q2-256 | 12 | 3 | null                       | FAILED: 12 missing, 3 duplicates",
+            "drain-q2-4096     | 0  | 2 | null                       | FAILED: 2 duplicates",
     })
-    void statusRules(boolean atMostOnce, long missing, String problem, String expected) {
-        assertThat(ResultTable.status(atMostOnce, missing, problem)).isEqualTo(expected);
+    void statusRules(String caseName, long missing, long duplicates, String problem, String expected) {
+        assertThat(ResultTable.status(benchCase(caseName), missing, duplicates, problem)).isEqualTo(expected);
+    }
+
+    /** A QoS 2 repetition with duplicates fails the case, so its rate is left out like any other failure. */
+    @Test
+    void qos2DuplicatesFailTheCase() {
+        BenchCase q2 = new BenchCase(Kind.BRIDGE_M2K, 2, 256);
+        List<CaseResult> results = List.of(
+                new CaseResult(q2, 1, 100, 100, 0, 1000, null, null, 0L, null, null, null, null),
+                new CaseResult(q2, 2, 100, 100, 7, 5000, null, null, 0L, null, null, null, null));
+
+        ResultTable.CaseSummary summary = ResultTable.summarise(q2, results);
+
+        assertThat(summary.status()).isEqualTo("FAILED 1/2: 7 duplicates");
+        assertThat(summary.rate()).isEqualTo(new ResultTable.Spread(1000, 1000, 1000));
     }
 
     static Stream<Arguments> atMostOnceCases() {
@@ -362,6 +381,10 @@ class ResultTableTest {
 
     private static CaseResult rated(BenchCase benchCase, int rep, double rate) {
         return new CaseResult(benchCase, rep, 100, 100, 0, rate, null, null, null, null, null, null, null);
+    }
+
+    private static BenchCase benchCase(String name) {
+        return Benchmark.allCases().stream().filter(benchCase -> benchCase.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static CaseResult result(BenchCase benchCase, int rep, long unique, String problem) {
