@@ -215,9 +215,10 @@ public final class Benchmark {
     }
 
     private static void printProgress(CaseResult result) {
-        System.out.printf(Locale.ROOT, "rep %d %-22s %9.0f msg/s  unique %d/%d  dup %d  drops %s  %s%n", result.rep(),
-                result.benchCase().name(), result.ratePerSecond(), result.unique(), result.expected(), result.duplicates(),
-                result.brokerDrops() == null ? "-" : result.brokerDrops(), result.status());
+        System.out.printf(Locale.ROOT, "rep %d %-22s %9.0f msg/s  unique %d/%d  dup %d  drops %s  bridge drops %s  %s%n",
+                result.rep(), result.benchCase().name(), result.ratePerSecond(), result.unique(), result.expected(),
+                result.duplicates(), result.brokerDrops() == null ? "-" : result.brokerDrops(),
+                result.bridgeDrops() == null ? "-" : result.bridgeDrops(), result.status());
     }
 
     private static void writeReport(Options options, List<BenchCase> cases, List<CaseResult> results, String loadAtStart,
@@ -252,9 +253,13 @@ public final class Benchmark {
               latency-drain), the harness JVM (latency-kafka); not measured for kafka-limit.
             - Status: FAILED = a stall (no arrival for 15 s), an error, missing messages where the case promises
               delivery (QoS 1/2 through the bridge, the drain), or duplicates where it promises exactly once (QoS 2
-              through the bridge, the drain). LOSS = missing messages where nothing is promised: QoS 0, and the naive
-              peer at every QoS (it acknowledges MQTT before writing to Kafka).
-            - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case.
+              through the bridge, the drain). Where nothing is promised (QoS 0, and the naive peer at every QoS: it
+              acknowledges MQTT before writing to Kafka) missing messages are DROPPED when they are exactly the ones
+              the bridge counted as dropped (bridge drops = missing: QoS 0 given up under overload, by design), and
+              LOSS otherwise (a loss nothing counted). FAILED and LOSS fail the run; OK and DROPPED do not.
+            - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case. Bridge drops: the
+              bridge's bridge_messages_dropped_total (every reason, from /q/metrics) during the case; – where the
+              bridge is not on the path.
             - Latency: paced 2,000 msg/s, QoS 1, 256 B; from the scheduled send time to the arrival (Kafka consumer
               for latency-m2k and latency-kafka, MQTT subscriber for latency-k2m and latency-drain). latency-drain and
               latency-kafka are the two hops without the bridge (the Kafka hop with the bridge's QoS 1 producer
