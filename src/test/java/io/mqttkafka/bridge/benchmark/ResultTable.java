@@ -143,6 +143,16 @@ final class ResultTable {
     }
 
     /**
+     * The cases that fail the run, as "case: status" in table order; empty when the run passed. FAILED broke a
+     * promise and LOSS lost what nobody counted; DROPPED is the bridge's counted QoS 0 overload, which a run is
+     * allowed, or bridge-m2k-q0-4096 would fail every run.
+     */
+    static List<String> runFailures(List<CaseSummary> summaries) {
+        return summaries.stream().filter(summary -> summary.status().startsWith(FAILED) || summary.status().startsWith(LOSS))
+                .map(summary -> summary.benchCase().name() + ": " + summary.status()).toList();
+    }
+
+    /**
      * A ratio of two cases' median rates; {@code value} is null when either has no usable repetition.
      * {@code perRepetition} is the spread of the same ratio taken within each repetition both cases have (null when
      * they share none): the cases of one repetition run minutes apart, so it shows how much of a difference between

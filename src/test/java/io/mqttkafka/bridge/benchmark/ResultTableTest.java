@@ -150,6 +150,38 @@ class ResultTableTest {
                 "bridge-m2k-q0-4096,1,100,60,0,40,1000.0,,,0,40,,,,\"DROPPED\"");
     }
 
+    /**
+     * What bin/benchmark's exit status is made of: every case FAILED or LOSS, and only those. The counted QoS 0
+     * overload of bridge-m2k-q0-4096, present in every run, must not fail it.
+     */
+    @Test
+    void theRunFailsOnEveryFailedOrLossCaseAndOnNothingElse() {
+        BenchCase q0 = new BenchCase(Kind.BRIDGE_M2K, 0, 4096);
+        BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        BenchCase q2 = new BenchCase(Kind.BRIDGE_M2K, 2, 256);
+        BenchCase naive = new BenchCase(Kind.NAIVE_M2K, 0, 256);
+        BenchCase drain = new BenchCase(Kind.DRAIN, 0, 256);
+        List<ResultTable.CaseSummary> passing = List.of(
+                ResultTable.summarise(drain, List.of(result(drain, 1, 100, null), result(drain, 2, 100, null))),
+                ResultTable.summarise(q0, List.of(withBridgeDrops(q0, 1, 20, 80L), withBridgeDrops(q0, 2, 25, 75L))),
+                ResultTable.summarise(q1, List.of(new CaseResult(q1, 1, 100, 100, 4, 1000, null, null, 0L, 0L, null, null,
+                        null, null))));
+        List<ResultTable.CaseSummary> failing = List.of(
+                ResultTable.summarise(q0, List.of(withBridgeDrops(q0, 1, 20, 80L), withBridgeDrops(q0, 2, 20, 79L))),
+                ResultTable.summarise(q1, List.of(result(q1, 1, 100, null), result(q1, 2, 40, "stall: no arrival for 15 s"))),
+                ResultTable.summarise(q2, List.of(new CaseResult(q2, 1, 100, 100, 1, 1000, null, null, 0L, 0L, null, null,
+                        null, null))),
+                ResultTable.summarise(naive, List.of(result(naive, 1, 99, null))));
+
+        assertThat(ResultTable.runFailures(passing)).isEmpty();
+        assertThat(ResultTable.runFailures(failing)).containsExactly(
+                "bridge-m2k-q0-4096: LOSS 1/2",
+                "bridge-m2k-q1-256: FAILED 1/2: stall: no arrival for 15 s",
+                "bridge-m2k-q2-256: FAILED 1/1: 1 duplicates",
+                "naive-m2k-q0-256: LOSS 1/1");
+        assertThat(ResultTable.runFailures(Stream.concat(passing.stream(), failing.stream()).toList())).hasSize(4);
+    }
+
     @Test
     void summaryLeavesFailedRepetitionsOutOfTheRate() {
         BenchCase q1 = new BenchCase(Kind.BRIDGE_M2K, 1, 256);

@@ -28,6 +28,11 @@ final class Soak {
     record Outcome(List<Sample> samples, int expected, int unique, long duplicates, ArrivalCounter.Latency latency,
             String problem) {
 
+        /** A soak fails the run when it failed: every message must arrive, as in the throughput cases. */
+        boolean failed() {
+            return problem != null;
+        }
+
         /** Heap after GC in the last third of the run against the first third (after warm-up), in percent. */
         double heapGrowthPercent() {
             int third = Math.max(1, samples.size() / 3);
@@ -122,7 +127,7 @@ final class Soak {
         out.append(String.format(Locale.ROOT,
                 "%nArrived %d of %d, duplicates %d, %s. Heap after GC, last third against first third: %s. %s%n",
                 outcome.unique(), outcome.expected(), outcome.duplicates(), latencyText, heapText,
-                outcome.problem() == null ? "Status: OK." : "Status: FAILED: " + outcome.problem()));
+                outcome.failed() ? "Status: FAILED: " + outcome.problem() : "Status: OK."));
         return out.toString();
     }
 
