@@ -46,6 +46,14 @@ record BenchCase(Kind kind, int qos, int size) {
         return kind != Kind.KAFKA_LIMIT && (qos == 0 || kind == Kind.NAIVE_M2K);
     }
 
+    /**
+     * Whether a duplicate is a failure: QoS 2 promises exactly once, on the bridge's path as on Mosquitto's own. The
+     * naive peer is left out because it promises nothing at any QoS (see {@link #atMostOnce()}).
+     */
+    boolean exactlyOnce() {
+        return qos == 2 && !atMostOnce();
+    }
+
     boolean paced() {
         return kind == Kind.LATENCY_M2K || kind == Kind.LATENCY_K2M || kind == Kind.LATENCY_DRAIN
                 || kind == Kind.LATENCY_KAFKA;

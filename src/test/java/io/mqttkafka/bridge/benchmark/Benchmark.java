@@ -97,7 +97,11 @@ public final class Benchmark {
         Options options = Options.fromSystemProperties();
         int soakMinutes = Integer.parseInt(Options.property("bench.soak", "0"));
         if (soakMinutes > 0) {
-            soak(options, Duration.ofMinutes(soakMinutes), Integer.parseInt(Options.property("bench.soak.rate", "3000")));
+            Soak.Outcome outcome = soak(options, Duration.ofMinutes(soakMinutes),
+                    Integer.parseInt(Options.property("bench.soak.rate", "3000")));
+            if (outcome.failed()) {
+                failTheRun("the soak failed: " + outcome.problem());
+            }
             return;
         }
         List<BenchCase> cases = allCases().stream()
@@ -143,7 +147,21 @@ public final class Benchmark {
             rig.close();
             Runtime.getRuntime().removeShutdownHook(stopOnExit);
         }
-        writeReport(options, cases, results, loadAtStart, loadAverage(), Duration.between(started, Instant.now()));
+        List<String> failures = writeReport(options, cases, results, loadAtStart, loadAverage(),
+                Duration.between(started, Instant.now()));
+        if (!failures.isEmpty()) {
+            failTheRun(failures.size() + " case(s) FAILED or LOSS:\n  "
+                    + String.join("\n  ", failures));
+        }
+    }
+
+    /**
+     * Exits non-zero, so that exec:exec, Maven and bin/benchmark do too: a run whose results are not valid must not
+     * pass for one in a script or CI. The results are written before.
+     */
+    private static void failTheRun(String why) {
+        System.err.println("The benchmark run FAILED: " + why);
+        System.exit(1);
     }
 
     /**
@@ -158,19 +176,20 @@ public final class Benchmark {
     }
 
     /** {@code bench.soak=MINUTES}: only the soak run (see {@link Soak}), sampled every 30 s; writes soak.md. */
-    private static void soak(Options options, Duration duration, int perSecond) throws Exception {
+    private static Soak.Outcome soak(Options options, Duration duration, int perSecond) throws Exception {
         requireMosquittoThatKeepsTheWindow();
         Files.createDirectories(options.out());
         BenchmarkRig rig = new BenchmarkRig(freshLogDirectory(options));
         Thread stopOnExit = new Thread(rig::close, "benchmark-cleanup");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
+        Soak.Outcome outcome;
         String report;
         try {
             rig.startBrokers();
             try (LoadPublisher publisher = new LoadPublisher(rig.mosquitto().port(), "bench-publisher", options.window(),
                     CaseRunner.STALL)) {
                 rig.startBridge();
-                Soak.Outcome outcome = Soak.run(rig, publisher, duration, perSecond, Duration.ofSeconds(30));
+                outcome = Soak.run(rig, publisher, duration, perSecond, Duration.ofSeconds(30));
                 report = Soak.markdown(outcome, duration, perSecond, BenchmarkRig.BRIDGE_HEAP);
             }
         } finally {
@@ -180,6 +199,7 @@ public final class Benchmark {
         Soak.write(options.out(), report);
         System.out.println(report);
         System.out.println("Results: " + options.out().toAbsolutePath().resolve("soak.md"));
+        return outcome;
     }
 
     /**
@@ -215,21 +235,27 @@ public final class Benchmark {
     }
 
     private static void printProgress(CaseResult result) {
-        System.out.printf(Locale.ROOT, "rep %d %-22s %9.0f msg/s  unique %d/%d  dup %d  drops %s  %s%n", result.rep(),
-                result.benchCase().name(), result.ratePerSecond(), result.unique(), result.expected(), result.duplicates(),
-                result.brokerDrops() == null ? "-" : result.brokerDrops(), result.status());
+        System.out.printf(Locale.ROOT, "rep %d %-22s %9.0f msg/s  unique %d/%d  dup %d  drops %s  bridge drops %s  %s%n",
+                result.rep(), result.benchCase().name(), result.ratePerSecond(), result.unique(), result.expected(),
+                result.duplicates(), result.brokerDrops() == null ? "-" : result.brokerDrops(),
+                result.bridgeDrops() == null ? "-" : result.bridgeDrops(), result.status());
     }
 
-    private static void writeReport(Options options, List<BenchCase> cases, List<CaseResult> results, String loadAtStart,
-            String loadAtEnd, Duration took) throws IOException {
+    /** Writes results.md and results.csv and prints the tables; returns the cases that fail the run. */
+    private static List<String> writeReport(Options options, List<BenchCase> cases, List<CaseResult> results,
+            String loadAtStart, String loadAtEnd, Duration took) throws IOException {
         Map<BenchCase, List<CaseResult>> byCase = new LinkedHashMap<>();
         cases.forEach(c -> byCase.put(c, new ArrayList<>()));
         results.forEach(result -> byCase.get(result.benchCase()).add(result));
         List<ResultTable.CaseSummary> summaries = byCase.entrySet().stream()
                 .filter(entry -> !entry.getValue().isEmpty())
                 .map(entry -> ResultTable.summarise(entry.getKey(), entry.getValue())).toList();
+        List<String> failures = ResultTable.runFailures(summaries);
         String tables = ResultTable.markdown(summaries);
-        String report = "# Benchmark results\n\n" + machine(options, loadAtStart, loadAtEnd, took) + "\n" + tables + "\n"
+        String verdict = failures.isEmpty() ? "Run: passed (no case FAILED or LOSS).\n"
+                : "Run: FAILED (" + String.join("; ", failures) + ").\n";
+        String report = "# Benchmark results\n\n" + verdict + "\n" + machine(options, loadAtStart, loadAtEnd, took) + "\n"
+                + tables + "\n"
                 + NOTES.formatted(BenchmarkRig.BRIDGE_HEAP, BenchmarkRig.BRIDGE_PROTOCOL_VERSION,
                         BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "the bridge's default" : BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM,
                         ProducerProfile.RELIABLE.defaults().get("linger.ms"),
@@ -240,7 +266,9 @@ public final class Benchmark {
         Files.writeString(options.out().resolve("results.csv"), ResultTable.csv(results));
         System.out.println();
         System.out.println(tables);
+        System.out.println(verdict);
         System.out.println("Results: " + options.out().toAbsolutePath().resolve("results.md") + " and results.csv");
+        return failures;
     }
 
     private static final String NOTES = """
@@ -250,10 +278,16 @@ public final class Benchmark {
             - CPU s / 100k and peak RSS (VmHWM, reset at the start of each case) are of the process under test: the
               bridge JVM (bridge-*, latency-m2k, latency-k2m), the naive peer JVM (naive-*), Mosquitto (drain-*,
               latency-drain), the harness JVM (latency-kafka); not measured for kafka-limit.
-            - Status: FAILED = a stall (no arrival for 15 s), an error, or missing messages where the case promises
-              delivery (QoS 1/2 through the bridge, the drain). LOSS = missing messages where nothing is promised:
-              QoS 0, and the naive peer at every QoS (it acknowledges MQTT before writing to Kafka).
-            - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case.
+            - Status: FAILED = a stall (no arrival for 15 s), an error, missing messages where the case promises
+              delivery (QoS 1/2 through the bridge, the drain), or duplicates where it promises exactly once (QoS 2
+              through the bridge, the drain). Where nothing is promised (QoS 0, and the naive peer at every QoS: it
+              acknowledges MQTT before writing to Kafka) missing messages are DROPPED when they are exactly the ones
+              the bridge counted as dropped (bridge drops = missing: QoS 0 given up under overload, by design), and
+              LOSS otherwise (a loss nothing counted). FAILED and LOSS fail the run (bin/benchmark exits 1);
+              OK and DROPPED do not.
+            - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case. Bridge drops: the
+              bridge's bridge_messages_dropped_total (every reason, from /q/metrics) during the case; – where the
+              bridge is not on the path.
             - Latency: paced 2,000 msg/s, QoS 1, 256 B; from the scheduled send time to the arrival (Kafka consumer
               for latency-m2k and latency-kafka, MQTT subscriber for latency-k2m and latency-drain). latency-drain and
               latency-kafka are the two hops without the bridge (the Kafka hop with the bridge's QoS 1 producer

@@ -4,11 +4,15 @@ import io.mqttkafka.bridge.benchmark.ArrivalCounter.Latency;
 
 /**
  * One repetition of one case. {@code problem} is null unless the run failed outright (a stall, a process that
- * died, a publisher that could not publish); CPU, RSS, broker drops and the CPU and thread breakdowns are null where
- * they were not measured ({@code peerThreads}: cases without a bridge or naive peer).
+ * died, a publisher that could not publish); CPU, RSS, broker drops, bridge drops and the CPU and thread breakdowns
+ * are null where they were not measured ({@code bridgeDrops}: cases without the bridge; {@code peerThreads}: cases
+ * without a bridge or naive peer).
+ *
+ * @param bridgeDrops the messages the bridge counted as dropped during the run ({@code bridge_messages_dropped_total},
+ *        every reason)
  */
 record CaseResult(BenchCase benchCase, int rep, int expected, long unique, long duplicates, double ratePerSecond,
-        Double cpuSecondsPer100k, Long peakRssKb, Long brokerDrops, Latency latency, String problem,
+        Double cpuSecondsPer100k, Long peakRssKb, Long brokerDrops, Long bridgeDrops, Latency latency, String problem,
         CpuBreakdown cpuBreakdown, ThreadBreakdown peerThreads) {
 
     long missing() {
@@ -16,7 +20,7 @@ record CaseResult(BenchCase benchCase, int rep, int expected, long unique, long 
     }
 
     String status() {
-        return ResultTable.status(benchCase.atMostOnce(), missing(), problem);
+        return ResultTable.status(benchCase, missing(), duplicates, bridgeDrops, problem);
     }
 
     boolean failed() {

@@ -18,6 +18,7 @@ import org.awaitility.core.ConditionTimeoutException;
 
 import io.mqttkafka.bridge.benchmark.BenchCase.Kind;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
+import io.mqttkafka.bridge.testing.BridgeProcess;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
 
 /**
@@ -31,6 +32,8 @@ final class CaseRunner implements AutoCloseable {
     /** An at-most-once case may lose messages; this much quiet after the last send means the rest is lost. */
     static final Duration LOSS_QUIET = Duration.ofSeconds(5);
     static final int PACED_RATE = 2_000;
+    /** The bridge's own count of the QoS 0 messages it gave up (reasons: overload, kafka-unavailable, ...). */
+    static final String BRIDGE_DROPPED = "bridge_messages_dropped_total";
     /** Minimum quiet time between cases, and how long the broker gets to empty its store afterwards. */
     private static final Duration SETTLE_MIN = Duration.ofSeconds(2);
     private static final Duration SETTLE_MAX = Duration.ofSeconds(30);
@@ -75,7 +78,7 @@ final class CaseRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted during " + benchCase.name(), e);
         } catch (Exception e) {
-            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, e.toString(), null, null);
+            return new CaseResult(benchCase, rep, count, 0, 0, 0, null, null, null, null, null, e.toString(), null, null);
         } finally {
             settle();
         }
@@ -90,6 +93,7 @@ final class CaseRunner implements AutoCloseable {
         String topic;
         AutoCloseable receiver;
         long pid;
+        BridgeProcess bridge = null;
         switch (benchCase.kind()) {
             case DRAIN, LATENCY_DRAIN -> {
                 topic = BenchmarkRig.drainTopic(qos, size);
@@ -104,12 +108,13 @@ final class CaseRunner implements AutoCloseable {
             case BRIDGE_M2K, LATENCY_M2K -> {
                 topic = BenchmarkRig.m2kMqttTopic(qos, size);
                 receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kKafkaTopic(qos, size), counter);
-                pid = rig.bridge().pid();
+                bridge = rig.bridge();
+                pid = bridge.pid();
             }
             default -> throw new IllegalArgumentException("Not an MQTT-published case: " + benchCase.name());
         }
         try (receiver) {
-            Measurement measurement = Measurement.start(pid, rig, pid == rig.mosquitto().pid() ? null : pid);
+            Measurement measurement = Measurement.start(pid, rig, pid == rig.mosquitto().pid() ? null : pid, bridge);
             LoadPublisher.Sent sent = benchCase.paced()
                     ? publisher.publishPaced(topic, qos, count, size, runId, PACED_RATE)
                     : publisher.publishAtFullSpeed(topic, qos, count, size, runId);
@@ -138,7 +143,8 @@ final class CaseRunner implements AutoCloseable {
         String kafkaTopic = BenchmarkRig.k2mKafkaTopic(qos);
         try (MqttArrivals receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "k2m-subscriber-" + runId,
                 BenchmarkRig.k2mMqttTopic(qos), qos, counter)) {
-            Measurement measurement = Measurement.start(rig.bridge().pid(), rig, rig.bridge().pid());
+            BridgeProcess bridge = rig.bridge();
+            Measurement measurement = Measurement.start(bridge.pid(), rig, bridge.pid(), bridge);
             return produceAndAwait(benchCase, rep, count, runId, kafkaTopic, counter, measurement);
         }
     }
@@ -152,7 +158,7 @@ final class CaseRunner implements AutoCloseable {
         ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
         String topic = BenchmarkRig.latencyKafkaTopic();
         try (KafkaArrivals receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), topic, counter)) {
-            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig, null);
+            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig, null, null);
             return produceAndAwait(benchCase, rep, count, runId, topic, counter, measurement);
         }
     }
@@ -188,7 +194,7 @@ final class CaseRunner implements AutoCloseable {
         ProducerPerfRun.Summary summary = ProducerPerfRun.run(rig.bootstrapServers(),
                 BenchmarkRig.kafkaLimitTopic(benchCase.size()), count, benchCase.size(), log, Duration.ofMinutes(10));
         return new CaseResult(benchCase, rep, count, summary.records(), 0, summary.recordsPerSecond(), null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /**
@@ -219,20 +225,39 @@ final class CaseRunner implements AutoCloseable {
     }
 
     /**
-     * CPU and peak RSS of the process under test, the CPU of every process of the path, and the broker's drop
-     * counter, around one case.
+     * CPU and peak RSS of the process under test, the CPU of every process of the path, and the broker's and the
+     * bridge's drop counters, around one case.
      */
     private record Measurement(long pid, MosquittoProcess broker, double cpuStart, CpuBreakdown.Probe cpu,
-            ThreadBreakdown.Probe peerThreads, long droppedStart) {
+            ThreadBreakdown.Probe peerThreads, long droppedStart, BridgeProcess bridge, Double bridgeDroppedStart) {
 
-        /** @param peerPid the bridge or naive peer on the path, or null */
-        static Measurement start(long pid, BenchmarkRig rig, Long peerPid) {
+        /**
+         * @param peerPid the bridge or naive peer on the path, or null
+         * @param bridge the bridge when it is on the path, or null
+         */
+        static Measurement start(long pid, BenchmarkRig rig, Long peerPid, BridgeProcess bridge) {
             ProcStats.resetPeakRss(pid);
             MosquittoProcess broker = rig.mosquitto();
             return new Measurement(pid, broker, ProcStats.cpuSeconds(pid),
                     CpuBreakdown.Probe.start(broker.pid(), rig.kafkaPid(), peerPid),
                     peerPid == null ? null : ThreadBreakdown.Probe.start(peerPid),
-                    broker.sysValue(MosquittoProcess.DROPPED));
+                    broker.sysValue(MosquittoProcess.DROPPED), bridge, bridgeDropped(bridge));
+        }
+
+        /**
+         * The bridge's count of dropped messages, every reason, or null when it cannot be read (no bridge on the
+         * path, or it exited: a restarted bridge counts from zero). Null is the safe answer: a QoS 0 loss that the
+         * count cannot explain stays a LOSS.
+         */
+        private static Double bridgeDropped(BridgeProcess bridge) {
+            if (bridge == null || !bridge.isAlive()) {
+                return null;
+            }
+            try {
+                return bridge.metric(BRIDGE_DROPPED, "");
+            } catch (RuntimeException unreadable) {
+                return null;
+            }
         }
 
         /**
@@ -258,8 +283,11 @@ final class CaseRunner implements AutoCloseable {
             double rate = unique == 0 || seconds <= 0 ? 0 : unique / seconds;
             awaitNextSysRound();
             long dropped = broker.sysValue(MosquittoProcess.DROPPED) - droppedStart;
+            Double bridgeDroppedEnd = bridgeDropped(bridge);
+            Long bridgeDrops = bridgeDroppedStart == null || bridgeDroppedEnd == null ? null
+                    : Math.round(bridgeDroppedEnd - bridgeDroppedStart);
             return new CaseResult(benchCase, rep, expected, unique, counter.duplicates(), rate, cpuPer100k, peakRss,
-                    dropped, counter.latency(), problem, breakdown, threads);
+                    dropped, bridgeDrops, counter.latency(), problem, breakdown, threads);
         }
 
         private static void awaitNextSysRound() {

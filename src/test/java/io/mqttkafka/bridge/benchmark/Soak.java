@@ -28,6 +28,11 @@ final class Soak {
     record Outcome(List<Sample> samples, int expected, int unique, long duplicates, ArrivalCounter.Latency latency,
             String problem) {
 
+        /** A soak fails the run when it failed: every message must arrive, as in the throughput cases. */
+        boolean failed() {
+            return problem != null;
+        }
+
         /** Heap after GC in the last third of the run against the first third (after warm-up), in percent. */
         double heapGrowthPercent() {
             int third = Math.max(1, samples.size() / 3);
@@ -111,12 +116,18 @@ final class Soak {
             out.append(String.format(Locale.ROOT, "| %d | %.1f | %.0f | %d |%n", sample.at().toSeconds(),
                     sample.heapUsedAfterGcKb() / 1024.0, sample.rssKb() / 1024.0, sample.arrived()));
         }
+        // A soak that failed early (nothing arrived, no sample taken) is the report that matters most, so it
+        // must still be written.
+        ArrivalCounter.Latency latency = outcome.latency();
+        String latencyText = latency == null ? "latency – (nothing arrived)"
+                : String.format(Locale.ROOT, "latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms", latency.p50Ms(),
+                        latency.p99Ms(), latency.p999Ms());
+        String heapText = outcome.samples().isEmpty() ? "– (no sample)"
+                : String.format(Locale.ROOT, "%+.1f %%", outcome.heapGrowthPercent());
         out.append(String.format(Locale.ROOT,
-                "%nArrived %d of %d, duplicates %d, latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms. Heap after GC, last"
-                        + " third against first third: %+.1f %%. %s%n",
-                outcome.unique(), outcome.expected(), outcome.duplicates(), outcome.latency().p50Ms(),
-                outcome.latency().p99Ms(), outcome.latency().p999Ms(), outcome.heapGrowthPercent(),
-                outcome.problem() == null ? "Status: OK." : "Status: FAILED: " + outcome.problem()));
+                "%nArrived %d of %d, duplicates %d, %s. Heap after GC, last third against first third: %s. %s%n",
+                outcome.unique(), outcome.expected(), outcome.duplicates(), latencyText, heapText,
+                outcome.failed() ? "Status: FAILED: " + outcome.problem() : "Status: OK."));
         return out.toString();
     }
 

@@ -32,6 +32,23 @@ class SoakTest {
                 .hasMessageContaining("No heap usage");
     }
 
+    /** A soak that failed before anything arrived still writes its report: that failure is what it must show. */
+    @Test
+    void reportsASoakInWhichNothingArrived() {
+        Soak.Outcome beforeTheFirstSample = new Soak.Outcome(List.of(), 1_800_000, 0, 0, null,
+                "publisher could not connect");
+        Soak.Outcome sampledButEmpty = new Soak.Outcome(List.of(new Soak.Sample(Duration.ofSeconds(30), 40_000, 300_000, 0)),
+                1_800_000, 0, 0, null, "stall: no arrival for 15 s");
+
+        assertThat(Soak.markdown(beforeTheFirstSample, Duration.ofMinutes(10), 3000, "256m")).contains(
+                "Arrived 0 of 1800000, duplicates 0, latency – (nothing arrived). Heap after GC, last third against first"
+                        + " third: – (no sample). Status: FAILED: publisher could not connect");
+        assertThat(Soak.markdown(sampledButEmpty, Duration.ofMinutes(10), 3000, "256m"))
+                .contains("| 30 | 39.1 | 293 | 0 |")
+                .contains("latency – (nothing arrived). Heap after GC, last third against first third: +0.0 %. Status:"
+                        + " FAILED: stall: no arrival for 15 s");
+    }
+
     @ParameterizedTest(name = "{0} -> {1} %")
     @CsvSource(delimiter = ';', value = {
             // heap after GC per sample (KB); growth of the last third against the first third
