@@ -30,8 +30,8 @@ public final class KafkaTestConsumer {
     }
 
     /**
-     * Polls the topic (all partitions, from the beginning) until {@code done} accepts what was read, and
-     * then keeps polling briefly, so that extra records (duplicates) are seen too.
+     * Polls the topic (all partitions, from the beginning) until {@code done} accepts what was read, and then up
+     * to the partitions' end offsets at that moment, so that extra records (duplicates) already written are seen too.
      */
     public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrapServers, String topic,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
@@ -58,10 +58,27 @@ public final class KafkaTestConsumer {
                         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
                         return done.test(records);
                     });
-            // A short extra poll catches duplicates that arrive right behind the expected records.
-            consumer.poll(Duration.ofMillis(300)).forEach(records::add);
+            readToEndOffsets(consumer, partitions, records, timeout);
         }
         return records;
+    }
+
+    /**
+     * Reads on until every partition is read up to its end offset as of now: whatever reached the topic by the time
+     * the condition held (a duplicate right behind the expected records included) is in the result, however slowly it
+     * is fetched. A fixed extra poll let a late duplicate escape.
+     */
+    private static void readToEndOffsets(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
+            List<ConsumerRecord<byte[], byte[]>> records, Duration timeout) {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        Awaitility.await("read up to the end offsets " + ends).atMost(timeout).pollInterval(Duration.ofMillis(10))
+                .pollDelay(Duration.ZERO).until(() -> {
+                    if (ends.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
+                        return true;
+                    }
+                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                    return false;
+                });
     }
 
     /** Reads whatever the topic holds now (waiting at most {@code wait} for more), possibly nothing. */
