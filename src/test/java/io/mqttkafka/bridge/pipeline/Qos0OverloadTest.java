@@ -1,0 +1,74 @@
+package io.mqttkafka.bridge.pipeline;
+
+import static io.mqttkafka.bridge.testing.TestBridges.start;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import io.mqttkafka.bridge.BridgeRuntime;
+import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.testing.KafkaTestConsumer;
+import io.mqttkafka.bridge.testing.MqttTestClient;
+import io.mqttkafka.bridge.testing.SharedBrokers;
+import io.mqttkafka.bridge.testing.TestConfigs;
+
+/**
+ * The bridge's own QoS 0 overload drop: beyond {@code bridge.kafka.qos0-max-in-flight} QoS 0 messages waiting for
+ * Kafka, new ones are dropped and counted, so that QoS 0 never backs up the MQTT connection. With the limit lowered
+ * to 5 a burst of 5,000 reaches it for sure (the fault suite's overload never did, against the default of 10,000);
+ * every message lost is one the bridge counted as {@code overload}, or one the broker counted as dropped.
+ */
+class Qos0OverloadTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int MESSAGES = 5_000;
+
+    @Test
+    void everyQos0MessageLostBeyondTheInFlightLimitIsCounted() {
+        String root = SharedBrokers.unique("qos0-overload");
+        String kafkaTopic = SharedBrokers.unique("qos0-overload-out");
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .set("bridge.kafka.qos0-max-in-flight", "5")
+                .mapping("burst", root + "/+", 0, kafkaTopic, null)
+                .build();
+        long brokerDropsBefore = SharedBrokers.mqtt().droppedMessages();
+
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            publisher.publishAll(IntStream.range(0, MESSAGES).mapToObj(i -> root + "/t" + (i % 4)).toList(),
+                    IntStream.range(0, MESSAGES).mapToObj(i -> ("m" + i).getBytes(StandardCharsets.UTF_8)).toList(), 0);
+
+            // Settled: every message either reached the bridge or was dropped by the broker, and the bridge either
+            // wrote or dropped each one it received.
+            Awaitility.await("every message written or counted").atMost(TIMEOUT).until(() -> {
+                long brokerDrops = SharedBrokers.mqtt().droppedMessages() - brokerDropsBefore;
+                double received = bridge.metrics().receivedCount(0);
+                return received + brokerDrops == MESSAGES && bridge.mqttToKafkaInFlight() == 0
+                        && bridge.metrics().writtenCount("burst") + bridge.metrics().droppedCount("overload") == received;
+            });
+            long written = (long) bridge.metrics().writtenCount("burst");
+            long overload = (long) bridge.metrics().droppedCount("overload");
+            long brokerDrops = SharedBrokers.mqtt().droppedMessages() - brokerDropsBefore;
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestConsumer.readAtLeast(
+                    SharedBrokers.kafka().bootstrapServers(), kafkaTopic, (int) written, TIMEOUT);
+            Set<String> delivered = records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                    .collect(Collectors.toSet());
+
+            assertThat(overload).as("the limit was reached").isPositive();
+            assertThat(records).as("records in Kafka, no duplicates").hasSize((int) written);
+            assertThat(delivered).hasSize((int) written);
+            assertThat(MESSAGES - delivered.size()).as("lost = dropped by the bridge (overload) + by the broker")
+                    .isEqualTo(overload + brokerDrops);
+            assertThat(bridge.metrics().droppedCount("kafka-unavailable")).isZero();
+        }
+    }
+}
