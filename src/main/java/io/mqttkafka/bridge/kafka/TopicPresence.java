@@ -295,7 +295,7 @@ public final class TopicPresence implements AutoCloseable {
                                 + describe(notCreated.getCause()) + ")");
                     }
                 }
-                description = describeWithAuthorizedOperations(topic, timeoutMillis);
+                description = describeJustCreated(topic, timeoutMillis);
             }
             Set<AclOperation> operations = description.authorizedOperations();
             // Null when the broker does not report operations; ALL covers WRITE.
@@ -314,6 +314,25 @@ public final class TopicPresence implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Writability.unknown("interrupted");
+        }
+    }
+
+    /**
+     * A topic just created reaches the brokers' metadata a moment later: until then a describe answers that it does
+     * not exist. Asked again for at most the check timeout.
+     */
+    private TopicDescription describeJustCreated(String topic, long timeoutMillis)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            try {
+                return describeWithAuthorizedOperations(topic, timeoutMillis);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
         }
     }
 
