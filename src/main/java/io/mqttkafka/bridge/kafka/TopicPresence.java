@@ -161,11 +161,8 @@ public final class TopicPresence implements AutoCloseable {
         if (running != null) {
             return running;
         }
-        admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) checkTimeout.toMillis()))
-                .allTopicNames()
-                .toCompletionStage()
-                .handle((descriptions, failure) -> failure != null
-                        && FailureKind.unwrap(failure) instanceof UnknownTopicOrPartitionException)
+        exists(topic)
+                .thenApply(answer -> answer.equals(Optional.of(false)))
                 // With auto-creation on, a topic that does not exist yet is created by the next metadata request: a
                 // metadata wait that timed out while the cluster was away says nothing about the topic.
                 .thenCompose(absent -> absent ? autoCreation().thenApply(auto -> !Boolean.TRUE.equals(auto))
