@@ -43,6 +43,24 @@ public final class MqttTestClient implements AutoCloseable {
         }
     }
 
+    /**
+     * MQTT 5 with a persistent session and automatic reconnect: publishes made while the broker is away are
+     * queued in the client and sent on reconnect, and those the broker had not acknowledged are sent again, so a
+     * stream of QoS 1/2 publishes goes on through a broker restart (that keeps its sessions) without loss.
+     */
+    public static MqttTestClient connectPersistent(int port) {
+        String id = SharedBrokers.unique("publisher");
+        try {
+            Mqtt5AsyncClient client = MqttClient.builder().identifier(id).serverHost("127.0.0.1").serverPort(port)
+                    .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(500, TimeUnit.MILLISECONDS)
+                    .applyAutomaticReconnect().useMqttVersion5().buildAsync();
+            client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().get(30, TimeUnit.SECONDS);
+            return new MqttTestClient(client, null);
+        } catch (Exception e) {
+            throw new IllegalStateException("Test publisher could not connect to 127.0.0.1:" + port, e);
+        }
+    }
+
     public CompletableFuture<?> publish(String topic, byte[] payload, int qos) {
         return publish(topic, payload, qos, false);
     }

@@ -20,10 +20,13 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
  */
 public final class MqttTestSubscriber implements AutoCloseable {
 
-    /** One received message; MQTT 5 fields are null / empty with MQTT 3.1.1. */
+    /**
+     * One received message; MQTT 5 fields are null / empty with MQTT 3.1.1. {@code receivedAtMillis} is the
+     * wall-clock time it reached this subscriber.
+     */
     public record Received(String topic, byte[] payload, int qos, boolean retain, Map<String, String> userProperties,
             String contentType, String responseTopic, byte[] correlationData, Boolean payloadFormatUtf8,
-            Long messageExpiry) {
+            Long messageExpiry, long receivedAtMillis) {
 
         public String text() {
             return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
@@ -98,12 +101,13 @@ public final class MqttTestSubscriber implements AutoCloseable {
                 publish.getResponseTopic().map(Object::toString).orElse(null),
                 publish.getCorrelationData().map(MqttTestSubscriber::bytes).orElse(null),
                 publish.getPayloadFormatIndicator().map(p -> p == Mqtt5PayloadFormatIndicator.UTF_8).orElse(null),
-                publish.getMessageExpiryInterval().isPresent() ? publish.getMessageExpiryInterval().getAsLong() : null));
+                publish.getMessageExpiryInterval().isPresent() ? publish.getMessageExpiryInterval().getAsLong() : null,
+                System.currentTimeMillis()));
     }
 
     private void record3(com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish publish) {
         received.add(new Received(publish.getTopic().toString(), publish.getPayloadAsBytes(), publish.getQos().getCode(),
-                publish.isRetain(), Map.of(), null, null, null, null, null));
+                publish.isRetain(), Map.of(), null, null, null, null, null, System.currentTimeMillis()));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

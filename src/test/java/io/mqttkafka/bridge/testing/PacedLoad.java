@@ -20,6 +20,7 @@ public final class PacedLoad implements AutoCloseable {
         return thread;
     });
     private final CountDownLatch done;
+    private volatile Throwable failure;
 
     private PacedLoad(int batches, Duration period, IntConsumer batch) {
         this.done = new CountDownLatch(batches);
@@ -27,7 +28,13 @@ public final class PacedLoad implements AutoCloseable {
         scheduler.scheduleAtFixedRate(() -> {
             int n = next.getAndIncrement();
             if (n < batches) {
-                batch.accept(n);
+                try {
+                    batch.accept(n);
+                } catch (RuntimeException | Error e) {
+                    // The executor would end the schedule silently: keep the cause for the test to report.
+                    failure = e;
+                    throw e;
+                }
                 done.countDown();
             }
         }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
@@ -41,6 +48,11 @@ public final class PacedLoad implements AutoCloseable {
     /** Batches not yet run: positive while the load is still flowing. */
     public long remainingBatches() {
         return done.getCount();
+    }
+
+    /** What ended the load early, or null while it runs as scheduled. */
+    public Throwable failure() {
+        return failure;
     }
 
     /** Waits until every batch ran; false on timeout. */
