@@ -18,7 +18,7 @@ class EmbeddedMqttBrokerTest {
     @Test
     void stopKeepsTheDataFolderAndCloseDeletesIt() {
         Path dataDirectory;
-        try (EmbeddedMqttBroker broker = EmbeddedMqttBroker.start(FreePorts.next())) {
+        try (EmbeddedMqttBroker broker = FreePorts.startOnFreePort(EmbeddedMqttBroker::start)) {
             dataDirectory = broker.dataDirectory();
             assertThat(dataDirectory.getFileName().toString()).startsWith("embedded-hivemq-");
             assertThat(dataDirectory.resolve("data")).as("the broker's data folder").isDirectory();

@@ -47,7 +47,7 @@ class AcknowledgementWritesTest {
     @ValueSource(ints = {5, 3})
     void acknowledgementsDueTogetherAreFlushedOnceOnEveryConnection(int protocolVersion) throws Exception {
         String topic = SharedBrokers.unique("acks") + "/device";
-        try (EmbeddedMqttBroker broker = EmbeddedMqttBroker.start(FreePorts.next())) {
+        try (EmbeddedMqttBroker broker = FreePorts.startOnFreePort(EmbeddedMqttBroker::start)) {
             BridgeConfig config = TestConfigs.forSharedBrokers()
                     .set("bridge.mqtt.port", Integer.toString(broker.port()))
                     .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))

@@ -58,9 +58,10 @@ class BrokerRefusalTest {
 
     @BeforeAll
     static void startRefusingBroker() {
-        broker = EmbeddedMqttBroker.start(FreePorts.next(), EmbeddedExtension.builder()
+        EmbeddedExtension refusing = EmbeddedExtension.builder()
                 .withId("refuse-quota").withName("refuse-quota").withVersion("1")
-                .withExtensionMain(new RefuseTopicsEndingInRefuse()).build());
+                .withExtensionMain(new RefuseTopicsEndingInRefuse()).build();
+        broker = FreePorts.startOnFreePort(port -> EmbeddedMqttBroker.start(port, refusing));
     }
 
     @AfterAll

@@ -35,10 +35,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
     /** Formats a fresh data directory and starts the broker; blocks until it serves requests. */
     public static KafkaBrokerProcess start(Map<String, String> brokerSettings) {
+        return FreePorts.startOnFreePort(port -> start(brokerSettings, port, FreePorts.next()));
+    }
+
+    private static KafkaBrokerProcess start(Map<String, String> brokerSettings, int port, int controllerPort) {
         try {
             Path home = Files.createTempDirectory("kafka-process-");
-            int port = FreePorts.next();
-            int controllerPort = FreePorts.next();
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("process.roles", "broker,controller");
             settings.put("node.id", "1");
@@ -94,14 +96,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000",
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000"))) {
+            // The exit check is outside the condition: ignoreExceptions would swallow it and wait the full two minutes
+            // for a process that is gone (e.g. one whose port was taken).
             Awaitility.await("Kafka broker process on port " + port).atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> {
-                        if (!process.isAlive()) {
-                            throw new IllegalStateException("Kafka broker process exited: " + log());
-                        }
-                        return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
-                    });
+                    .until(() -> !process.isAlive() || !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty());
+        }
+        if (!process.isAlive()) {
+            throw new IllegalStateException("Kafka broker process exited: " + log());
         }
     }
 

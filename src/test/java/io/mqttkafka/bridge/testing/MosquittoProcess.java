@@ -101,10 +101,13 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** As {@link #start()}, with {@code extraConfig} (whole lines, e.g. {@code message_size_limit 1000\n}) appended. */
     public static MosquittoProcess start(String extraConfig) {
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port));
+    }
+
+    private static MosquittoProcess start(String extraConfig, int port) {
         Path executable = executable();
         try {
             Path home = Files.createTempDirectory("mosquitto-process-");
-            int port = FreePorts.next();
             Path log = home.resolve("mosquitto.log");
             StringBuilder config = new StringBuilder()
                     .append("listener ").append(port).append(" 127.0.0.1\n")

@@ -21,7 +21,7 @@ public final class SharedBrokers {
 
     public static synchronized EmbeddedMqttBroker mqtt() {
         if (mqtt == null) {
-            mqtt = EmbeddedMqttBroker.start(FreePorts.next());
+            mqtt = FreePorts.startOnFreePort(EmbeddedMqttBroker::start);
             EmbeddedMqttBroker started = mqtt;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close));
         }
