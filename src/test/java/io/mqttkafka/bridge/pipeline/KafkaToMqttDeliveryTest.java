@@ -20,6 +20,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
@@ -113,12 +114,18 @@ class KafkaToMqttDeliveryTest {
         }
     }
 
-    @Test
-    void tombstoneWithRetainClearsTheRetainedMessage() throws Exception {
+    /**
+     * With {@code retain: true} a record is published retained and a tombstone clears the retained message, over either
+     * MQTT version of the bridge, for subscribers of either version.
+     */
+    @ParameterizedTest(name = "MQTT {0}")
+    @ValueSource(ints = {5, 3})
+    void tombstoneWithRetainClearsTheRetainedMessage(int protocolVersion) throws Exception {
         String root = SharedBrokers.unique("lamps");
         String topic = SharedBrokers.unique("lamp-state");
         KafkaTestProducer.createTopic(bootstrap(), topic, 1);
         TestConfigs configs = TestConfigs.forSharedBrokers()
+                .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))
                 .reverseMapping("lamp-state", topic, root + "/{key}/state", 1, true, null);
         int port = SharedBrokers.mqtt().port();
 
@@ -127,19 +134,24 @@ class KafkaToMqttDeliveryTest {
             producer.send(topic, "lamp", bytes("on")).get();
             Awaitility.await("retained message acknowledged by the broker").atMost(TIMEOUT)
                     .until(() -> publishedCount(bridge, "lamp-state") == 1);
-            try (MqttTestSubscriber before = MqttTestSubscriber.subscribe(port, 5, 1, root + "/lamp/state")) {
-                Awaitility.await("a new subscriber gets the retained message").atMost(TIMEOUT)
-                        .until(() -> before.count() == 1);
-                assertThat(before.received().get(0).retain()).isTrue();
-                assertThat(before.received().get(0).text()).isEqualTo("on");
+            for (int subscriberVersion : new int[] {5, 3}) {
+                try (MqttTestSubscriber before = MqttTestSubscriber.subscribe(port, subscriberVersion, 1,
+                        root + "/lamp/state")) {
+                    Awaitility.await("a new MQTT " + subscriberVersion + " subscriber gets the retained message")
+                            .atMost(TIMEOUT).until(() -> before.count() == 1);
+                    assertThat(before.received().get(0).retain()).isTrue();
+                    assertThat(before.received().get(0).text()).isEqualTo("on");
+                }
             }
 
             producer.send(topic, "lamp", null).get();
             Awaitility.await("empty retained message acknowledged by the broker").atMost(TIMEOUT)
                     .until(() -> publishedCount(bridge, "lamp-state") == 2);
-            try (MqttTestSubscriber after = MqttTestSubscriber.subscribe(port, 5, 1, root + "/lamp/state")) {
-                Awaitility.await("a subscriber after the tombstone gets nothing").during(Duration.ofSeconds(2))
-                        .atMost(Duration.ofSeconds(5)).until(() -> after.count() == 0);
+            // The broker sends retained messages right after the subscription: 2 s of nothing is long enough.
+            try (MqttTestSubscriber after5 = MqttTestSubscriber.subscribe(port, 5, 1, root + "/lamp/state");
+                    MqttTestSubscriber after3 = MqttTestSubscriber.subscribe(port, 3, 1, root + "/lamp/state")) {
+                Awaitility.await("subscribers after the tombstone get nothing").during(Duration.ofSeconds(2))
+                        .atMost(Duration.ofSeconds(5)).until(() -> after5.count() == 0 && after3.count() == 0);
             }
         }
     }
