@@ -39,9 +39,10 @@ public final class HoldingMqttBroker implements AutoCloseable {
     private final EmbeddedMqttBroker broker;
 
     private HoldingMqttBroker() {
-        this.broker = EmbeddedMqttBroker.start(FreePorts.next(), EmbeddedExtension.builder()
+        EmbeddedExtension holding = EmbeddedExtension.builder()
                 .withId("hold-publishes").withName("hold-publishes").withVersion("1")
-                .withExtensionMain(new HoldFirstPublish()).build());
+                .withExtensionMain(new HoldFirstPublish()).build();
+        this.broker = FreePorts.startOnFreePort(port -> EmbeddedMqttBroker.start(port, holding));
     }
 
     public static HoldingMqttBroker start() {
