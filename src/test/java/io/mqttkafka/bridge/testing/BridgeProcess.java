@@ -123,24 +123,8 @@ public final class BridgeProcess implements AutoCloseable {
      * labels contain {@code labelFilter} (empty for all), read from {@code /q/metrics}.
      */
     public double metric(String metric, String labelFilter) {
-        try {
-            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/metrics"))
-                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            double sum = 0;
-            for (String line : response.body().split("\n")) {
-                if (line.startsWith(metric) && (line.charAt(metric.length()) == '{' || line.charAt(metric.length()) == ' ')
-                        && line.contains(labelFilter)) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-            return sum;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return PrometheusMetrics.sum(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/metrics"), metric,
+                labelFilter);
     }
 
     /** HTTP status of {@code /q/health/ready}: 200 when both brokers are reachable, 503 otherwise. */
