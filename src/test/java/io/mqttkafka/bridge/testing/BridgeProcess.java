@@ -30,6 +30,7 @@ public final class BridgeProcess implements AutoCloseable {
     private int logLengthAtStart;
     private String heap = "256m";
     private List<String> jvmOptions = List.of();
+    private Map<String, String> environment = Map.of();
 
     private BridgeProcess(Path workDir, Map<String, String> overrides) {
         this.workDir = workDir;
@@ -86,6 +87,12 @@ public final class BridgeProcess implements AutoCloseable {
     /** Extra JVM options for the next start, e.g. a flight recording. */
     public BridgeProcess jvmOptions(List<String> options) {
         this.jvmOptions = List.copyOf(options);
+        return this;
+    }
+
+    /** Environment variables for the next start, on top of this JVM's (e.g. configuration overrides). */
+    public BridgeProcess environment(Map<String, String> variables) {
+        this.environment = Map.copyOf(variables);
         return this;
     }
 
@@ -155,10 +162,11 @@ public final class BridgeProcess implements AutoCloseable {
         subscribedBeforeStart = count(SUBSCRIBED);
         logLengthAtStart = log().length();
         try {
-            process = new ProcessBuilder(command).directory(workDir.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the packaged bridge", e);
         }
