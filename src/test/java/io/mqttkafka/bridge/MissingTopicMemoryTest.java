@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -40,17 +37,7 @@ class MissingTopicMemoryTest {
     private static final Duration MAX_BLOCK = Duration.ofSeconds(3);
     /** Generous for a few messages on local brokers (they take well under a second here, apart from MAX_BLOCK). */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static EmbeddedKafkaBroker kafka;
-
-    @BeforeAll
-    static void startKafkaWithoutAutoCreation() {
-        kafka = EmbeddedKafkaBroker.start(Map.of("auto.create.topics.enable", "false"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    private final EmbeddedKafkaBroker kafka = SharedBrokers.kafkaWithoutAutoCreation();
 
     @Test
     void aMissingTopicIsDeadLetteredAtOnceForThirtySecondsThenWrittenToOnceCreated() throws Exception {
@@ -109,7 +96,7 @@ class MissingTopicMemoryTest {
     }
 
     /** Reads the dead-letter topic until it holds {@code count} records; their payloads, in order. */
-    private static List<String> deadLetters(String topic, int count) {
+    private List<String> deadLetters(String topic, int count) {
         return KafkaTestConsumer.readAtLeast(kafka.bootstrapServers(), topic, count, TIMEOUT).stream()
                 .map(ConsumerRecord::value).map(MissingTopicMemoryTest::text).toList();
     }
