@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -39,6 +40,11 @@ import io.mqttkafka.bridge.pipeline.MqttToKafkaPipeline;
 public final class BridgeRuntime implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BridgeRuntime.class);
+    /**
+     * How long a topic a broker said is missing stays known as missing: messages to it are dead-lettered at once
+     * meanwhile, without another metadata wait (README, "Dead letters").
+     */
+    static final Duration REMEMBER_MISSING_TOPICS = Duration.ofSeconds(30);
 
     private final BridgeConfig config;
     private final Endpoints endpoints;
@@ -65,6 +71,18 @@ public final class BridgeRuntime implements AutoCloseable {
 
     /** As above, with the broker addresses given explicitly (dev mode's embedded brokers). */
     public BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry) {
+        this(config, endpoints, registry, System::nanoTime);
+    }
+
+    /**
+     * A seam for tests: {@code nanoClock} (read like {@link System#nanoTime}) times the memory of missing topics
+     * ({@link #REMEMBER_MISSING_TOPICS}), so that a test can check its length without waiting for it.
+     */
+    BridgeRuntime(BridgeConfig config, MeterRegistry registry, LongSupplier nanoClock) {
+        this(config, Endpoints.from(config), registry, nanoClock);
+    }
+
+    private BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry, LongSupplier nanoClock) {
         BridgeConfigValidator.Routes validated = BridgeConfigValidator.validate(config);
         RouteTable routes = validated.mqttToKafka();
         this.config = config;
@@ -81,7 +99,7 @@ public final class BridgeRuntime implements AutoCloseable {
             this.producers = opened(created, new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(),
                     clientId, kafka.deliveryTimeout()));
             this.topicPresence = opened(created, new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(),
-                    clientId, Duration.ofSeconds(5), Duration.ofSeconds(30)));
+                    clientId, Duration.ofSeconds(5), REMEMBER_MISSING_TOPICS, nanoClock));
             DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
             this.deadLetterWriter = opened(created, new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE),
                     topicPresence, metrics));

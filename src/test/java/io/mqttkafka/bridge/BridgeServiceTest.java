@@ -8,17 +8,26 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.testing.EmbeddedBrokersResource;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
+import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MqttTestClient;
+import io.mqttkafka.bridge.testing.MqttTestSubscriber;
+import io.mqttkafka.bridge.testing.PrometheusMetrics;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -32,6 +41,9 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTestResource(EmbeddedBrokersResource.class)
 class BridgeServiceTest {
 
+    /** Generous for one message on local brokers; the bridge's own reconnect delay is at most 30 s. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
     @Inject
     BridgeService service;
 
@@ -40,6 +52,9 @@ class BridgeServiceTest {
 
     @TestHTTPResource("/q/health/live")
     URI liveness;
+
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
 
     @Test
     void healthEndpointsReportBothBrokersAndThePipelines() throws Exception {
@@ -68,5 +83,61 @@ class BridgeServiceTest {
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("dev-42");
         assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo("21.5");
         assertThat(KafkaTestConsumer.header(record, BridgeHeaders.ORIGIN)).isEqualTo("mqtt-kafka-bridge");
+    }
+
+    /**
+     * {@code bridge_kafka_headers_skipped_total} over {@code /q/metrics}: a record on the shipped {@code commands}
+     * mapping's topic with a header value that is not UTF-8 and a payload format indicator that is neither 0 nor 1 is
+     * published without both, and both are counted.
+     */
+    @Test
+    void countsHeadersMqttCannotCarryInTheMetricsEndpoint() throws Exception {
+        awaitReady();
+        String device = SharedBrokers.unique("dev");
+        try (MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(SharedBrokers.mqtt().port(), 5, 1,
+                "devices/" + device + "/commands");
+                KafkaTestProducer producer = new KafkaTestProducer(SharedBrokers.kafka().bootstrapServers())) {
+            producer.send("device-commands", device, "open".getBytes(StandardCharsets.UTF_8),
+                    new RecordHeader("raw", new byte[] {(byte) 0xC3, (byte) 0x28}),
+                    KafkaTestProducer.header(BridgeHeaders.MQTT_PAYLOAD_FORMAT, "7")).get(30, TimeUnit.SECONDS);
+            Awaitility.await("command published").atMost(TIMEOUT).until(() -> subscriber.count() == 1);
+            assertThat(subscriber.received().get(0).userProperties()).containsOnlyKeys(BridgeHeaders.ORIGIN);
+        }
+        Awaitility.await("both headers counted").atMost(TIMEOUT)
+                .until(() -> PrometheusMetrics.sum(metrics, "bridge_kafka_headers_skipped_total", "") == 2);
+        assertThat(service.runtime().metrics().headersSkippedCount()).isEqualTo(2);
+    }
+
+    /**
+     * {@code bridge_mqtt_messages_unrouted_total} over {@code /q/metrics}. A stale subscription is put into the bridge's
+     * persistent session the way one stays there after a mapping was removed: another connection with the bridge's
+     * client id takes the session over, subscribes and leaves; the bridge reconnects and resumes the session with it.
+     * What arrives on it matches no mapping: counted, acknowledged, written nowhere.
+     */
+    @Test
+    void countsMessagesOfAStaleSubscriptionInTheMetricsEndpoint() throws Exception {
+        awaitReady();
+        String stale = SharedBrokers.unique("no-mapping");
+        Mqtt5BlockingClient takeover = MqttClient.builder().identifier(service.runtime().clientId())
+                .serverHost("127.0.0.1").serverPort(SharedBrokers.mqtt().port()).useMqttVersion5().buildBlocking();
+        takeover.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+        takeover.subscribeWith().topicFilter(stale + "/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        takeover.disconnect();
+        try (MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            // QoS 1 into the session: queued by the broker if the bridge has not reconnected yet.
+            publisher.publish(stale + "/a", "x".getBytes(StandardCharsets.UTF_8), 1).get(30, TimeUnit.SECONDS);
+            publisher.publish(stale + "/b", "y".getBytes(StandardCharsets.UTF_8), 1).get(30, TimeUnit.SECONDS);
+        }
+        // The bridge reconnects within reconnect-max-delay (30 s by default) and gets both at once.
+        Awaitility.await("both counted as unrouted").atMost(TIMEOUT)
+                .until(() -> PrometheusMetrics.sum(metrics, "bridge_mqtt_messages_unrouted_total", "") == 2);
+        assertThat(service.runtime().metrics().unroutedCount()).isEqualTo(2);
+        Awaitility.await("acknowledged").atMost(TIMEOUT).until(() -> service.runtime().mqttToKafkaInFlight() == 0);
+        awaitReady();
+    }
+
+    private void awaitReady() {
+        Awaitility.await("bridge ready").atMost(TIMEOUT)
+                .until(() -> service.runtime() != null && service.runtime().isReady());
     }
 }

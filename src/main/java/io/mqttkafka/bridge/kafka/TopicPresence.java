@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -57,6 +58,7 @@ public final class TopicPresence implements AutoCloseable {
     private final Duration checkTimeout;
     private final Duration rememberMissingFor;
     private final int maxRememberedMissing;
+    private final LongSupplier nanoClock;
     private final Map<String, Long> missingUntilNanos = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Boolean>> checksInFlight = new ConcurrentHashMap<>();
     private final Map<TopicPartition, CompletableFuture<Optional<String>>> writabilityChecksInFlight =
@@ -72,11 +74,27 @@ public final class TopicPresence implements AutoCloseable {
 
     public TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
             Duration checkTimeout, Duration rememberMissingFor) {
-        this(bootstrapServers, userProperties, clientIdPrefix, checkTimeout, rememberMissingFor, MAX_REMEMBERED_MISSING);
+        this(bootstrapServers, userProperties, clientIdPrefix, checkTimeout, rememberMissingFor, System::nanoTime);
+    }
+
+    /**
+     * As above, with the clock that times the memory of missing topics ({@link System#nanoTime} in production): a seam
+     * for tests that check the memory's length without waiting for it.
+     */
+    public TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
+            Duration checkTimeout, Duration rememberMissingFor, LongSupplier nanoClock) {
+        this(bootstrapServers, userProperties, clientIdPrefix, checkTimeout, rememberMissingFor, MAX_REMEMBERED_MISSING,
+                nanoClock);
     }
 
     TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
             Duration checkTimeout, Duration rememberMissingFor, int maxRememberedMissing) {
+        this(bootstrapServers, userProperties, clientIdPrefix, checkTimeout, rememberMissingFor, maxRememberedMissing,
+                System::nanoTime);
+    }
+
+    private TopicPresence(String bootstrapServers, Map<String, String> userProperties, String clientIdPrefix,
+            Duration checkTimeout, Duration rememberMissingFor, int maxRememberedMissing, LongSupplier nanoClock) {
         Map<String, Object> settings = new java.util.HashMap<>(userProperties);
         settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         settings.put(AdminClientConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-admin");
@@ -86,6 +104,7 @@ public final class TopicPresence implements AutoCloseable {
         this.checkTimeout = checkTimeout;
         this.rememberMissingFor = rememberMissingFor;
         this.maxRememberedMissing = maxRememberedMissing;
+        this.nanoClock = nanoClock;
     }
 
     /** Starts probing the cluster every {@code period}; the first probe runs at once. */
@@ -141,7 +160,7 @@ public final class TopicPresence implements AutoCloseable {
         if (until == null) {
             return false;
         }
-        if (System.nanoTime() - until > 0) {
+        if (nanoClock.getAsLong() - until > 0) {
             missingUntilNanos.remove(topic, until);
             return false;
         }
@@ -180,7 +199,7 @@ public final class TopicPresence implements AutoCloseable {
 
     /** Synchronized so that the size check and the insert hold together, whichever thread answers. */
     private synchronized void rememberMissing(String topic) {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         if (missingUntilNanos.size() >= maxRememberedMissing && !missingUntilNanos.containsKey(topic)) {
             missingUntilNanos.values().removeIf(until -> now - until > 0);
             while (missingUntilNanos.size() >= maxRememberedMissing) {

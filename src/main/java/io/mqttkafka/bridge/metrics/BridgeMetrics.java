@@ -179,6 +179,14 @@ public final class BridgeMetrics {
         return retries.count();
     }
 
+    public double headersSkippedCount() {
+        return headersSkipped.count();
+    }
+
+    public double unroutedCount() {
+        return unrouted.count();
+    }
+
     /** One counter per value of a tag (mapping name, reason word), registered on first use. */
     private final class TaggedCounters {
         private final String name;

@@ -1,5 +1,6 @@
 package io.mqttkafka.bridge.pipeline;
 
+import static io.mqttkafka.bridge.testing.DeadLetterAssertions.assertDeadLetterHeaders;
 import static io.mqttkafka.bridge.testing.TestBridges.start;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,12 +17,14 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -34,10 +38,14 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.ConfigValidationException;
+import io.mqttkafka.bridge.kafka.BridgeHeaders;
+import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestConfigs;
@@ -135,6 +143,60 @@ class DeadLetterAuthorizationTest {
                             "refused it 3 times", "TopicAuthorizationException");
             assertThat(bridge.mqttToKafkaInFlight()).as("the message stays unacknowledged").isEqualTo(1);
             assertThat(bridge.metrics().deadLetteredCount("invalid-topic")).as("nothing dead-lettered").isZero();
+        }
+    }
+
+    /**
+     * The dead-letter reason {@code not-authorized}, caused by the authorizer: the bridge may write its data topic and
+     * the dead-letter topic, and a message routed to a third topic it may only see (or not even see) is dead-lettered
+     * with Kafka's refusal; the messages around it are written, and nothing stops.
+     */
+    @ParameterizedTest(name = "may describe the refused topic: {0}")
+    @ValueSource(booleans = {true, false})
+    void aWriteTheAuthorizerRefusesIsDeadLetteredAsNotAuthorized(boolean mayDescribe) throws Exception {
+        String root = SharedBrokers.unique("acl-reason");
+        String prefix = SharedBrokers.unique("acl-reason");
+        String deadLetterTopic = SharedBrokers.unique("acl-dlq");
+        String forbidden = prefix + "-forbidden";
+        try (Admin admin = admin()) {
+            createTopics(admin, prefix + "-ok", forbidden, deadLetterTopic);
+            allow(admin, prefix + "-ok", AclOperation.WRITE);
+            allow(admin, deadLetterTopic, AclOperation.WRITE);
+            if (mayDescribe) {
+                allow(admin, forbidden, AclOperation.DESCRIBE);
+            }
+        }
+        TestConfigs configs = config(prefix + "-ok", deadLetterTopic)
+                .mapping("by-kind", root + "/{kind}", 1, prefix + "-{kind}", "{kind}");
+        String bridgeId = configs.build().id();
+
+        try (BridgeRuntime bridge = start(configs.build());
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            Instant since = Instant.now();
+            publisher.publish(root + "/ok", "before".getBytes(StandardCharsets.UTF_8), 1).get(30, TimeUnit.SECONDS);
+            publisher.publish(root + "/forbidden", "refused".getBytes(StandardCharsets.UTF_8), 1).get(30, TimeUnit.SECONDS);
+            publisher.publish(root + "/ok", "after".getBytes(StandardCharsets.UTF_8), 1).get(30, TimeUnit.SECONDS);
+
+            Map<String, Object> reader = adminProperties();
+            assertThat(KafkaTestConsumer.readAtLeast(reader, prefix + "-ok", 2, TIMEOUT))
+                    .extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactly("before", "after");
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestConsumer.readAtLeast(reader, deadLetterTopic, 1,
+                    TIMEOUT);
+            assertThat(deadLetters).hasSize(1);
+            ConsumerRecord<byte[], byte[]> deadLetter = deadLetters.get(0);
+            assertThat(new String(deadLetter.value(), StandardCharsets.UTF_8)).isEqualTo("refused");
+            String reason = assertDeadLetterHeaders(deadLetter, List.of(
+                    Map.entry(BridgeHeaders.MQTT_TOPIC, root + "/forbidden"),
+                    Map.entry(BridgeHeaders.MQTT_QOS, "1"),
+                    Map.entry(BridgeHeaders.MQTT_RETAIN, "false"),
+                    Map.entry(BridgeHeaders.ORIGIN, bridgeId)), TopicAuthorizationException.class, "by-kind", forbidden,
+                    since);
+            assertThat(reason).isEqualTo("not-authorized: Not authorized to access topics: [" + forbidden + "]");
+
+            Awaitility.await("all acknowledged").atMost(TIMEOUT).until(() -> bridge.mqttToKafkaInFlight() == 0);
+            assertThat(bridge.metrics().deadLetteredCount("not-authorized")).isEqualTo(1);
+            assertThat(bridge.metrics().writtenCount("by-kind")).isEqualTo(2);
+            assertThat(bridge.isAlive()).isTrue();
         }
     }
 

@@ -21,7 +21,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,12 +58,7 @@ class DeadLetterTest {
 
     @BeforeAll
     static void startKafkaWithoutAutoCreation() {
-        kafka = EmbeddedKafkaBroker.start(Map.of("auto.create.topics.enable", "false"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
+        kafka = SharedBrokers.kafkaWithoutAutoCreation();
     }
 
     private static Admin admin() {

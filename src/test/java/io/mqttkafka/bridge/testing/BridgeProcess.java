@@ -30,6 +30,7 @@ public final class BridgeProcess implements AutoCloseable {
     private int logLengthAtStart;
     private String heap = "256m";
     private List<String> jvmOptions = List.of();
+    private Map<String, String> environment = Map.of();
 
     private BridgeProcess(Path workDir, Map<String, String> overrides) {
         this.workDir = workDir;
@@ -89,6 +90,12 @@ public final class BridgeProcess implements AutoCloseable {
         return this;
     }
 
+    /** Environment variables for the next start, on top of this JVM's (e.g. configuration overrides). */
+    public BridgeProcess environment(Map<String, String> variables) {
+        this.environment = Map.copyOf(variables);
+        return this;
+    }
+
     /** Sets the heap limit ({@code -Xmx}) for the next start; an OutOfMemoryError ends the process. */
     public BridgeProcess heap(String maxHeap) {
         this.heap = maxHeap;
@@ -123,24 +130,8 @@ public final class BridgeProcess implements AutoCloseable {
      * labels contain {@code labelFilter} (empty for all), read from {@code /q/metrics}.
      */
     public double metric(String metric, String labelFilter) {
-        try {
-            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/metrics"))
-                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            double sum = 0;
-            for (String line : response.body().split("\n")) {
-                if (line.startsWith(metric) && (line.charAt(metric.length()) == '{' || line.charAt(metric.length()) == ' ')
-                        && line.contains(labelFilter)) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-            return sum;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return PrometheusMetrics.sum(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/metrics"), metric,
+                labelFilter);
     }
 
     /** HTTP status of {@code /q/health/ready}: 200 when both brokers are reachable, 503 otherwise. */
@@ -171,10 +162,11 @@ public final class BridgeProcess implements AutoCloseable {
         subscribedBeforeStart = count(SUBSCRIBED);
         logLengthAtStart = log().length();
         try {
-            process = new ProcessBuilder(command).directory(workDir.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the packaged bridge", e);
         }

@@ -35,12 +35,24 @@ public final class KafkaTestConsumer {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrapServers, String topic,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
+        return readUntil(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic, done, timeout);
+    }
+
+    /** As {@link #readAtLeast(String, String, int, Duration)}, on a cluster that needs more than its address (SASL). */
+    public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(Map<String, Object> clientProperties, String topic,
+            int count, Duration timeout) {
+        return readUntil(clientProperties, topic, records -> records.size() >= count, timeout);
+    }
+
+    /** As {@link #readUntil(String, String, Predicate, Duration)}, with the client properties given (SASL). */
+    public static List<ConsumerRecord<byte[], byte[]>> readUntil(Map<String, Object> clientProperties, String topic,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 * 1024 * 1024)),
+        Map<String, Object> settings = new java.util.HashMap<>(clientProperties);
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        settings.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        settings.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 * 1024 * 1024));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             Awaitility.await("topic " + topic + " to exist").atMost(timeout).until(() -> {
@@ -108,5 +120,13 @@ public final class KafkaTestConsumer {
     public static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         var header = record.headers().lastHeader(name);
         return header == null ? null : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Every header of the record in order, names with their values as UTF-8 (null for a null value). */
+    public static List<Map.Entry<String, String>> headers(ConsumerRecord<byte[], byte[]> record) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        record.headers().forEach(h -> headers.add(new java.util.AbstractMap.SimpleEntry<>(h.key(),
+                h.value() == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8))));
+        return headers;
     }
 }

@@ -14,6 +14,7 @@ public final class SharedBrokers {
 
     private static EmbeddedMqttBroker mqtt;
     private static EmbeddedKafkaBroker kafka;
+    private static EmbeddedKafkaBroker kafkaWithoutAutoCreation;
     private static int counter;
 
     private SharedBrokers() {
@@ -35,6 +36,19 @@ public final class SharedBrokers {
             Runtime.getRuntime().addShutdownHook(new Thread(started::close));
         }
         return kafka;
+    }
+
+    /**
+     * A second Kafka cluster, with {@code auto.create.topics.enable=false} (the usual production setting), for tests of
+     * missing topics.
+     */
+    public static synchronized EmbeddedKafkaBroker kafkaWithoutAutoCreation() {
+        if (kafkaWithoutAutoCreation == null) {
+            kafkaWithoutAutoCreation = EmbeddedKafkaBroker.start(Map.of("auto.create.topics.enable", "false"));
+            EmbeddedKafkaBroker started = kafkaWithoutAutoCreation;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close));
+        }
+        return kafkaWithoutAutoCreation;
     }
 
     /** A name no other test in this JVM uses: {@code prefix-<n>-<random>}, legal in MQTT and Kafka. */
