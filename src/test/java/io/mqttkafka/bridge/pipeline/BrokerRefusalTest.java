@@ -140,7 +140,7 @@ class BrokerRefusalTest {
     void aPublishRefusedForWhatItIsGoesToTheFailureStrategyAtOnce() throws Exception {
         List<String> reasons = publishAroundRefusedRecords(broker.port(), SharedBrokers.unique("denying"), 1,
                 List.of("deny", "malformed"));
-        assertThat(reasons).containsExactly("not-authorized@1", "invalid-payload-format@3");
+        assertThat(reasons).containsExactlyInAnyOrder("not-authorized@1", "invalid-payload-format@3");
         assertThat(REFUSALS_BY_TOPIC.values()).as("each refused once, never retried, of %s", REFUSALS_BY_TOPIC)
                 .containsExactly(1, 1);
     }
@@ -159,7 +159,7 @@ class BrokerRefusalTest {
         Files.writeString(acl, "topic read %1$s/#\ntopic write %1$s/+/ok\n".formatted(root));
         try (MosquittoProcess mosquitto = MosquittoProcess.start("acl_file " + acl + "\n")) {
             List<String> reasons = publishAroundRefusedRecords(mosquitto.port(), root, qos, List.of("deny", "deny"));
-            assertThat(reasons).containsExactly("not-authorized@1", "not-authorized@3");
+            assertThat(reasons).containsExactlyInAnyOrder("not-authorized@1", "not-authorized@3");
         } finally {
             Files.delete(acl);
         }
@@ -168,7 +168,8 @@ class BrokerRefusalTest {
     /**
      * Kafka → MQTT at {@code qos} through the broker on {@code port}: records keyed ok, refused[0], ok, refused[1], ok
      * (keys become the last topic level). Asserts that the three good ones are published once each and the partition
-     * committed past all five, and returns the dead letters as {@code reason@source-offset}, in offset order.
+     * committed past all five, and returns the dead letters as {@code reason@source-offset} (the dead-letter topic is
+     * created with the cluster's default partitions: no order among them).
      */
     private List<String> publishAroundRefusedRecords(int port, String root, int qos, List<String> refused)
             throws Exception {
