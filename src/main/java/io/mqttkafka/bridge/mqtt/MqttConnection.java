@@ -101,6 +101,8 @@ public final class MqttConnection {
     private final long sessionExpirySeconds;
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** Connection attempts that failed since the last established connection (or since start). */
+    private final AtomicInteger failuresInARow = new AtomicInteger();
     private volatile boolean connected;
     private volatile boolean subscriptionsAccepted;
     /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
@@ -199,10 +201,14 @@ public final class MqttConnection {
                     + "while acknowledgements lag (it keeps no in-flight window): upgrade it, or set "
                     + "bridge.mqtt.receive-maximum to 65535 and size the heap for the broker's whole backlog",
                     settings.host(), settings.port(), config.receiveMaximum());
-        } else if (attempt % 10 == 0) {
-            // One line per failure (and every tenth while it lasts), naming broker, connection and cause.
+            return;
+        }
+        int failures = failuresInARow.incrementAndGet();
+        if (failures % 10 == 1) {
+            // One line when the connection fails (then every tenth attempt while it lasts, not a storm), naming the
+            // connection, the broker and the cause.
             LOG.warnf("MQTT connection of %s to %s:%d lost or refused: %s; reconnecting in %d ms (attempt %d)", clientId,
-                    settings.host(), settings.port(), settings.describeFailure(context.getCause()), delay, attempt + 1);
+                    settings.host(), settings.port(), settings.describeFailure(context.getCause()), delay, failures);
         }
     }
 
@@ -260,6 +266,7 @@ public final class MqttConnection {
      */
     private void onConnected() {
         connected = true;
+        failuresInARow.set(0);
         connectionConfig().ifPresent(FlushCoalescing::install);
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
