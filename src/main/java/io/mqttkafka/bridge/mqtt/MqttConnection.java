@@ -103,6 +103,8 @@ public final class MqttConnection {
     private final AtomicBoolean stopping = new AtomicBoolean();
     /** Connection attempts that failed since the last established connection (or since start). */
     private final AtomicInteger failuresInARow = new AtomicInteger();
+    /** Connections established so far. */
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean connected;
     private volatile boolean subscriptionsAccepted;
     /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
@@ -267,6 +269,11 @@ public final class MqttConnection {
     private void onConnected() {
         connected = true;
         failuresInARow.set(0);
+        if (connections.incrementAndGet() > 1) {
+            // The first connection is logged with its session state where connect() completes; reconnects only here.
+            LOG.infof("MQTT connection of %s to %s:%d re-established over %s", clientId, settings.host(), settings.port(),
+                    settings.transportDescription());
+        }
         connectionConfig().ifPresent(FlushCoalescing::install);
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())

@@ -55,6 +55,8 @@ class MosquittoTlsTest {
     private static TestCertificates ca;
     private static MosquittoProcess passwordBroker;
     private static MosquittoProcess mutualBroker;
+    /** Presents a certificate for another host name only. */
+    private static MosquittoProcess otherHostBroker;
 
     @BeforeAll
     static void startBrokers() throws IOException {
@@ -72,11 +74,14 @@ class MosquittoTlsTest {
                 + passwords + "\nacl_file " + acl + "\n");
         mutualBroker = MosquittoProcess.startWithSecondListener(tls + "require_certificate true\n"
                 + "use_identity_as_username true\nacl_file " + acl + "\n");
+        TestCertificates.Pem otherHost = ca.serverFor("other-host", "mqtt.example.com");
+        otherHostBroker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert() + "\ncertfile "
+                + otherHost.cert() + "\nkeyfile " + otherHost.key() + "\nallow_anonymous true\n");
     }
 
     @AfterAll
     static void stopBrokers() {
-        for (MosquittoProcess broker : new MosquittoProcess[] {passwordBroker, mutualBroker}) {
+        for (MosquittoProcess broker : new MosquittoProcess[] {passwordBroker, mutualBroker, otherHostBroker}) {
             if (broker != null) {
                 broker.close();
             }
@@ -148,6 +153,78 @@ class MosquittoTlsTest {
                     "the broker refused the login of user 'bridge' (NOT_AUTHORIZED): wrong user name or password, or "
                             + "the user may not connect");
             assertThat(log.containing(wrong)).as("log lines with the password").isEmpty();
+        }
+    }
+
+    @Test
+    void aBrokerCertificateForAnotherHostIsRefused() {
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
+
+        assertConnectionFailsWith(bridgeConfig(otherHostBroker, 5).build(), tls.resolver(), otherHostBroker.securePort(),
+                "TLS: the broker's certificate does not name the host '127.0.0.1' (host-name verification: "
+                        + "No subject alternative names matching IP address 127.0.0.1 found)");
+    }
+
+    /**
+     * {@code hostname-verification-algorithm=NONE} in the TLS configuration is the only way to turn the check off: the
+     * bridge then accepts that certificate, and says once at startup what that means.
+     */
+    @Test
+    void hostNameVerificationTurnedOffInTheTlsConfigurationConnectsAndWarnsOnce() {
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).withHostnameVerification("NONE");
+
+        try (LogCapture log = LogCapture.of("io.mqttkafka");
+                BridgeRuntime bridge = started(bridgeConfig(otherHostBroker, 5).build(), tls.resolver())) {
+            Awaitility.await("connected despite the host name").atMost(TIMEOUT).until(bridge::isReady);
+            assertThat(log.containing("Host-name verification of the MQTT broker's certificate is off")).containsExactly(
+                    "Host-name verification of the MQTT broker's certificate is off (TLS configuration 'mqtt' sets "
+                            + "hostname-verification-algorithm=NONE): any server with a certificate the trust store "
+                            + "accepts can pose as 127.0.0.1");
+        }
+    }
+
+    /**
+     * The password file is read again before every connection attempt: after the password changed on the broker and in
+     * the file, the bridge's next reconnect logs in with the new one, without a restart.
+     */
+    @Test
+    void aChangedPasswordFileIsUsedAtTheNextReconnect() throws Exception {
+        Path brokerPasswords = certs.resolve(SharedBrokers.unique("rotating-passwords"));
+        writePasswordFile(brokerPasswords, USER, "first-Pa55word");
+        Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), "first-Pa55word\n");
+        TestCertificates.Pem server = ca.server(SharedBrokers.unique("rotating-broker"));
+        String root = ROOT + "/" + SharedBrokers.unique("rotation");
+        String topic = SharedBrokers.unique("rotation-in");
+        KafkaTestProducer.createTopic(bootstrap(), topic, 1);
+        try (MosquittoProcess broker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert()
+                + "\ncertfile " + server.cert() + "\nkeyfile " + server.key() + "\nallow_anonymous false\npassword_file "
+                + brokerPasswords + "\n")) {
+            BridgeConfig config = bridgeConfig(broker, 5)
+                    .set("bridge.mqtt.username", USER)
+                    .set("bridge.mqtt.password-file", passwordFile.toString())
+                    .mapping("rotation", root + "/+", 1, topic, null)
+                    .build();
+            String reconnected = "MQTT connection of " + config.mqtt().clientId().orElseThrow() + " to 127.0.0.1:"
+                    + broker.securePort() + " re-established";
+            try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
+                    BridgeRuntime bridge = started(config, TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).resolver())) {
+                Awaitility.await("connected with the first password").atMost(TIMEOUT).until(bridge::isReady);
+
+                writePasswordFile(brokerPasswords, USER, "second-Pa55word");
+                Files.writeString(passwordFile, "second-Pa55word\n");
+                broker.restart();
+
+                Awaitility.await("reconnected with the second password").atMost(TIMEOUT)
+                        .until(() -> log.containing(reconnected).size() == 1 && bridge.isReady());
+                assertThat(log.containing("refused the login")).as("logins refused").isEmpty();
+                try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), 5)) {
+                    publisher.publish(root + "/dev-1", "after rotation".getBytes(StandardCharsets.UTF_8), 1)
+                            .get(30, TimeUnit.SECONDS);
+                }
+                assertThat(KafkaTestConsumer.readAtLeast(bootstrap(), topic, 1, TIMEOUT))
+                        .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                        .containsExactly("after rotation");
+            }
         }
     }
 
