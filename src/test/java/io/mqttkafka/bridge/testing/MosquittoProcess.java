@@ -114,8 +114,13 @@ public final class MosquittoProcess implements AutoCloseable {
      * listener stays anonymous plain TCP, for test clients that feed and watch the broker.
      */
     public static MosquittoProcess startWithSecondListener(String listenerSettings) {
+        return startWithSecondListener("", listenerSettings);
+    }
+
+    /** As above, with {@code extraConfig} (whole lines of global settings) as in {@link #start(String)}. */
+    public static MosquittoProcess startWithSecondListener(String extraConfig, String listenerSettings) {
         int securePort = FreePorts.next();
-        return FreePorts.startOnFreePort(port -> start("", port, securePort, listenerSettings));
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port, securePort, listenerSettings));
     }
 
     private static MosquittoProcess start(String extraConfig, int port, int securePort, String listenerSettings) {
@@ -177,7 +182,13 @@ public final class MosquittoProcess implements AutoCloseable {
      * file, which re-reads every file it names (certificates, password file): every client is disconnected.
      */
     public synchronized void restart() {
+        restart(() -> { });
+    }
+
+    /** As {@link #restart()}, running {@code whileStopped} between the stop and the start. */
+    public synchronized void restart(Runnable whileStopped) {
         Processes.terminate(process, false);
+        whileStopped.run();
         try {
             process = launch(home);
         } catch (IOException e) {
