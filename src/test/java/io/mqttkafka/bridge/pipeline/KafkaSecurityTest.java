@@ -12,15 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.network.ListenerName;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.common.utils.Utils;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +25,7 @@ import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.MqttTestSubscriber;
+import io.mqttkafka.bridge.testing.SecuredKafka;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestCertificates;
 import io.mqttkafka.bridge.testing.TestConfigs;
@@ -52,13 +45,12 @@ import io.mqttkafka.bridge.testing.TestConfigs;
 class KafkaSecurityTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final String STORE_PASSWORD = "store-secret";
     private static final String SCRAM_USER = "scram-bridge";
     private static final String SCRAM_PASSWORD = "scram-secret-3f9a";
     private static final String PLAIN_USER = "plain-bridge";
     private static final String PLAIN_PASSWORD = "plain-secret-81c2";
 
-    private static KafkaClusterTestKit kafka;
+    private static SecuredKafka kafka;
     private static Path directory;
     private static TestCertificates certificates;
     private static Path secrets;
@@ -67,45 +59,8 @@ class KafkaSecurityTest {
     static void startKafkaWithSecuredListeners() throws Exception {
         directory = Files.createTempDirectory("kafka-security-");
         certificates = TestCertificates.newCa(directory.resolve("certs"), "kafka-test-ca");
-        Path keyStore = certificates.pkcs12(certificates.server("broker"), "broker.p12", STORE_PASSWORD);
-        Path trustStore = certificates.trustStore("trust.p12", STORE_PASSWORD);
-        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
-                .setBaseDirectory(directory.resolve("data"))
-                .build());
-        builder.setDeleteOnClose(true);
-        builder.setConfigProp("listeners",
-                "EXTERNAL://localhost:0,CONTROLLER://localhost:0,SASLSSL://localhost:0,MTLS://localhost:0");
-        builder.setConfigProp("listener.security.protocol.map",
-                "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,SASLSSL:SASL_SSL,MTLS:SSL");
-        builder.setConfigProp("listener.name.saslssl.sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
-        builder.setConfigProp("listener.name.saslssl.scram-sha-512.sasl.jaas.config",
-                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-        builder.setConfigProp("listener.name.saslssl.plain.sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required user_" + PLAIN_USER + "=\""
-                        + PLAIN_PASSWORD + "\";");
-        for (String listener : List.of("saslssl", "mtls")) {
-            builder.setConfigProp("listener.name." + listener + ".ssl.keystore.type", "PKCS12");
-            builder.setConfigProp("listener.name." + listener + ".ssl.keystore.location", keyStore.toString());
-            builder.setConfigProp("listener.name." + listener + ".ssl.keystore.password", STORE_PASSWORD);
-        }
-        builder.setConfigProp("listener.name.mtls.ssl.truststore.type", "PKCS12");
-        builder.setConfigProp("listener.name.mtls.ssl.truststore.location", trustStore.toString());
-        builder.setConfigProp("listener.name.mtls.ssl.truststore.password", STORE_PASSWORD);
-        builder.setConfigProp("listener.name.mtls.ssl.client.auth", "required");
-        // As in production: the bridge must create the dead-letter topic itself, with its own (secured) admin client.
-        builder.setConfigProp("auto.create.topics.enable", "false");
-        builder.setConfigProp("offsets.topic.replication.factor", "1");
-        builder.setConfigProp("group.initial.rebalance.delay.ms", "0");
-        kafka = builder.build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
-        try (Admin admin = Admin.create(plainProperties())) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), SCRAM_PASSWORD))).all()
-                    .get(30, TimeUnit.SECONDS);
-        }
+        kafka = SecuredKafka.start(directory.resolve("data"), certificates, Map.of(PLAIN_USER, PLAIN_PASSWORD));
+        kafka.addScramUser(SCRAM_USER, SCRAM_PASSWORD);
         // A mounted secret as Kubernetes lays it out: one file per key, the file name being the key.
         secrets = Files.createDirectories(directory.resolve("secrets"));
         Files.writeString(secrets.resolve("kafka-password"), SCRAM_PASSWORD);
@@ -126,12 +81,12 @@ class KafkaSecurityTest {
                         + "\" password=\"${dir:" + secrets + ":kafka-password}\";");
         security.put("config.providers", "dir");
         security.put("config.providers.dir.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
-        bridgesBothWaysAndDeadLetters("scram", listenerPort("SASLSSL"), security);
+        bridgesBothWaysAndDeadLetters("scram", kafka.port(SecuredKafka.SASL_SSL), security);
     }
 
     @Test
     void plainOverSaslSsl() throws Exception {
-        bridgesBothWaysAndDeadLetters("plain", listenerPort("SASLSSL"), saslSsl("PLAIN",
+        bridgesBothWaysAndDeadLetters("plain", kafka.port(SecuredKafka.SASL_SSL), saslSsl("PLAIN",
                 "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + PLAIN_USER
                         + "\" password=\"" + PLAIN_PASSWORD + "\";"));
     }
@@ -146,7 +101,7 @@ class KafkaSecurityTest {
         security.put("ssl.keystore.type", "PEM");
         security.put("ssl.keystore.certificate.chain", Files.readString(client.cert()));
         security.put("ssl.keystore.key", Files.readString(client.key()));
-        bridgesBothWaysAndDeadLetters("mtls", listenerPort("MTLS"), security);
+        bridgesBothWaysAndDeadLetters("mtls", kafka.port(SecuredKafka.MUTUAL_TLS), security);
     }
 
     /**
@@ -165,8 +120,8 @@ class KafkaSecurityTest {
         security.put("config.providers.dir.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
         String root = SharedBrokers.unique("wrong-password");
         String out = SharedBrokers.unique("wrong-password-out");
-        createTopics(out);
-        TestConfigs configs = securedConfig(listenerPort("SASLSSL"), security)
+        kafka.createTopics(out);
+        TestConfigs configs = securedConfig(kafka.port(SecuredKafka.SASL_SSL), security)
                 .mapping("readings", root + "/+", 1, out, null);
         try (BridgeRuntime bridge = new BridgeRuntime(configs.build(), new SimpleMeterRegistry());
                 MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
@@ -174,7 +129,7 @@ class KafkaSecurityTest {
             publisher.publish(root + "/dev-1", bytes("never written"), 1).get(30, TimeUnit.SECONDS);
             Awaitility.await("readiness down").during(Duration.ofSeconds(3)).atMost(TIMEOUT)
                     .until(() -> !bridge.isKafkaReachable());
-            assertThat(KafkaTestConsumer.readAvailable(plainBootstrap(), out, Duration.ofMillis(300))).isEmpty();
+            assertThat(KafkaTestConsumer.readAvailable(kafka.plainBootstrapServers(), out, Duration.ofMillis(300))).isEmpty();
         }
     }
 
@@ -184,7 +139,7 @@ class KafkaSecurityTest {
         String in = SharedBrokers.unique(label + "-in");
         // Not created here: the bridge's admin client creates it at startup, through the secured listener.
         String deadLetterTopic = SharedBrokers.unique(label + "-dlq");
-        createTopics(out, in);
+        kafka.createTopics(out, in);
         TestConfigs configs = securedConfig(port, security)
                 .set("bridge.dead-letter-topic", deadLetterTopic)
                 .mapping("readings", root + "/{kind}/+", 1, "{kind}", null)
@@ -201,9 +156,9 @@ class KafkaSecurityTest {
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(in, bytes("valve-1"), bytes("open")))
                     .get(30, TimeUnit.SECONDS);
 
-            assertThat(KafkaTestConsumer.readAtLeast(plainBootstrap(), out, 2, TIMEOUT))
+            assertThat(KafkaTestConsumer.readAtLeast(kafka.plainBootstrapServers(), out, 2, TIMEOUT))
                     .extracting(record -> text(record.value())).containsExactly("first", "second");
-            List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestConsumer.readAtLeast(plainBootstrap(),
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaTestConsumer.readAtLeast(kafka.plainBootstrapServers(),
                     deadLetterTopic, 1, TIMEOUT);
             assertThat(deadLetters).singleElement().satisfies(record -> {
                 assertThat(text(record.value())).isEqualTo("illegal topic");
@@ -236,31 +191,10 @@ class KafkaSecurityTest {
         return security;
     }
 
-    private static int listenerPort(String listener) {
-        return kafka.brokers().values().iterator().next().boundPort(new ListenerName(listener));
-    }
-
-    private static Map<String, Object> plainProperties() {
-        Map<String, Object> properties = new HashMap<>();
-        kafka.clientProperties().forEach((key, value) -> properties.put(String.valueOf(key), value));
-        return properties;
-    }
-
-    private static String plainBootstrap() {
-        return String.valueOf(plainProperties().get("bootstrap.servers"));
-    }
-
     private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> plainProducer() {
-        return new org.apache.kafka.clients.producer.KafkaProducer<>(plainProperties(),
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(kafka.plainProperties(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer());
-    }
-
-    private static void createTopics(String... topics) throws Exception {
-        try (Admin admin = Admin.create(plainProperties())) {
-            admin.createTopics(java.util.Arrays.stream(topics).map(topic -> new NewTopic(topic, 1, (short) 1)).toList())
-                    .all().get(30, TimeUnit.SECONDS);
-        }
     }
 
     private static byte[] bytes(String text) {
