@@ -72,6 +72,23 @@ public final class MosquittoProcess implements AutoCloseable {
     }
 
     /** Whether a Mosquitto executable is installed (tests that need it skip with {@link #INSTALL_HINT} outside CI). */
+    /** Writes a Mosquitto password file holding {@code user} with {@code password} ({@code mosquitto_passwd}). */
+    public static void writePasswordFile(Path file, String user, String password) {
+        try {
+            Process process = new ProcessBuilder("mosquitto_passwd", "-c", "-b", file.toString(), user, password)
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("mosquitto_passwd failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run mosquitto_passwd", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static boolean isInstalled() {
         try {
             executable();
