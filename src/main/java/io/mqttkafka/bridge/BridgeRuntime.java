@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -27,8 +28,10 @@ import io.mqttkafka.bridge.kafka.TopicPresence;
 import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
+import io.mqttkafka.bridge.mqtt.MqttClientSettings;
 import io.mqttkafka.bridge.mqtt.MqttConnection;
 import io.mqttkafka.bridge.mqtt.MqttSubscription;
+import io.mqttkafka.bridge.mqtt.MqttTls;
 import io.mqttkafka.bridge.pipeline.KafkaToMqttPipeline;
 import io.mqttkafka.bridge.pipeline.MqttToKafkaPipeline;
 
@@ -45,6 +48,11 @@ public final class BridgeRuntime implements AutoCloseable {
      * meanwhile, without another metadata wait (README, "Dead letters").
      */
     static final Duration REMEMBER_MISSING_TOPICS = Duration.ofSeconds(30);
+    /** For bridges made without the Quarkus TLS registry: a TLS configuration name cannot be resolved. */
+    private static final Function<String, MqttTls> NO_TLS_REGISTRY = name -> {
+        throw new ConfigValidationException(List.of("bridge.mqtt.tls-configuration-name: no TLS configuration named '"
+                + name + "' is available (no TLS registry)"));
+    };
 
     private final BridgeConfig config;
     private final Endpoints endpoints;
@@ -58,6 +66,8 @@ public final class BridgeRuntime implements AutoCloseable {
     private final MqttConnection subscriber;
     /** Kafka → MQTT; null when no such mapping is configured. */
     private final MqttConnection publisher;
+    /** Transport, TLS, credentials and backoff, shared by both connections. */
+    private final MqttClientSettings mqttSettings;
     /** The connections that exist, subscriber first. */
     private final List<MqttConnection> connections;
     private final BridgeMetrics metrics;
@@ -71,7 +81,17 @@ public final class BridgeRuntime implements AutoCloseable {
 
     /** As above, with the broker addresses given explicitly (dev mode's embedded brokers). */
     public BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry) {
-        this(config, endpoints, registry, System::nanoTime);
+        this(config, endpoints, registry, NO_TLS_REGISTRY, System::nanoTime);
+    }
+
+    /**
+     * As above, with the TLS configurations that {@code bridge.mqtt.tls-configuration-name} may name: {@code namedTls}
+     * turns a name into TLS settings and throws {@link ConfigValidationException} for a name it does not know
+     * ({@link BridgeService} reads them from the Quarkus TLS registry).
+     */
+    public BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry,
+            Function<String, MqttTls> namedTls) {
+        this(config, endpoints, registry, namedTls, System::nanoTime);
     }
 
     /**
@@ -79,10 +99,11 @@ public final class BridgeRuntime implements AutoCloseable {
      * ({@link #REMEMBER_MISSING_TOPICS}), so that a test can check its length without waiting for it.
      */
     BridgeRuntime(BridgeConfig config, MeterRegistry registry, LongSupplier nanoClock) {
-        this(config, Endpoints.from(config), registry, nanoClock);
+        this(config, Endpoints.from(config), registry, NO_TLS_REGISTRY, nanoClock);
     }
 
-    private BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry, LongSupplier nanoClock) {
+    private BridgeRuntime(BridgeConfig config, Endpoints endpoints, MeterRegistry registry,
+            Function<String, MqttTls> namedTls, LongSupplier nanoClock) {
         BridgeConfigValidator.Routes validated = BridgeConfigValidator.validate(config);
         RouteTable routes = validated.mqttToKafka();
         this.config = config;
@@ -90,6 +111,8 @@ public final class BridgeRuntime implements AutoCloseable {
         this.deadLetterTopicUsed = validated.usesDeadLetters();
         this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
         this.metrics = new BridgeMetrics(registry);
+        // Before any Kafka client exists: an unusable TLS setting fails startup with nothing to close.
+        this.mqttSettings = MqttClientSettings.of(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(), namedTls);
         BridgeConfig.Kafka kafka = config.kafka();
         // Kafka validates its properties only when a client is created, and not every client knows every key
         // (e.g. only the idempotent producer refuses more than 5 requests in flight): what was created before the
@@ -111,9 +134,9 @@ public final class BridgeRuntime implements AutoCloseable {
                     .map(BridgeRuntime::subscription)
                     .toList();
             this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(),
-                    endpoints.mqttHost(), endpoints.mqttPort(), clientId, subscriptions, mqttToKafka);
+                    mqttSettings, clientId, subscriptions, mqttToKafka);
             this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
-                    endpoints.mqttHost(), endpoints.mqttPort(), publisherClientId(clientId));
+                    mqttSettings, publisherClientId(clientId));
             this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
             boolean mqtt5 = config.mqtt().protocolVersion() == 5;
             this.kafkaToMqtt = validated.kafkaToMqtt().stream()
@@ -135,7 +158,13 @@ public final class BridgeRuntime implements AutoCloseable {
      * exception is rethrown.
      */
     public static BridgeRuntime started(BridgeConfig config, Endpoints endpoints, MeterRegistry registry) {
-        BridgeRuntime runtime = new BridgeRuntime(config, endpoints, registry);
+        return started(config, endpoints, registry, NO_TLS_REGISTRY);
+    }
+
+    /** As above, with the TLS configurations {@code bridge.mqtt.tls-configuration-name} may name. */
+    public static BridgeRuntime started(BridgeConfig config, Endpoints endpoints, MeterRegistry registry,
+            Function<String, MqttTls> namedTls) {
+        BridgeRuntime runtime = new BridgeRuntime(config, endpoints, registry, namedTls);
         try {
             runtime.start();
         } catch (RuntimeException | Error failure) {
@@ -187,9 +216,10 @@ public final class BridgeRuntime implements AutoCloseable {
         if (deadLetterTopicUsed) {
             checkDeadLetterTopic();
         }
-        LOG.infof("Starting bridge '%s' (MQTT client ids %s, MQTT %s:%d, Kafka %s)", config.id(),
+        LOG.infof("Starting bridge '%s' (MQTT client ids %s, MQTT %s:%d over %s, Kafka %s)", config.id(),
                 connections.stream().map(MqttConnection::clientId).toList(), endpoints.mqttHost(), endpoints.mqttPort(),
-                endpoints.kafkaBootstrapServers());
+                mqttSettings.transportDescription(), endpoints.kafkaBootstrapServers());
+        mqttSettings.warnAboutWeakSettings();
         topicPresence.startProbing(Duration.ofSeconds(5));
         connections.forEach(MqttConnection::start);
         kafkaToMqtt.forEach(KafkaToMqttPipeline::start);

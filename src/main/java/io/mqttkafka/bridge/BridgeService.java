@@ -6,11 +6,21 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
+import java.util.List;
+import java.util.Optional;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.config.ConfigValidationException;
 import io.mqttkafka.bridge.config.Endpoints;
+import io.mqttkafka.bridge.mqtt.MqttTls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.tls.TlsConfiguration;
+import io.quarkus.tls.TlsConfigurationRegistry;
+import io.vertx.core.Vertx;
 
 /**
  * Runs the bridge for the lifetime of the Quarkus application. A configuration error thrown here fails
@@ -32,11 +42,34 @@ public class BridgeService {
     @Inject
     Instance<Endpoints> embeddedEndpoints;
 
+    @Inject
+    TlsConfigurationRegistry tlsRegistry;
+
+    @Inject
+    Vertx vertx;
+
     private volatile BridgeRuntime runtime;
 
     void onStart(@Observes @Priority(STARTUP_PRIORITY) StartupEvent event) {
         Endpoints endpoints = embeddedEndpoints.isResolvable() ? embeddedEndpoints.get() : Endpoints.from(config);
-        runtime = BridgeRuntime.started(config, endpoints, registry);
+        runtime = BridgeRuntime.started(config, endpoints, registry, this::namedTls);
+    }
+
+    /** The TLS configuration {@code quarkus.tls.<name>.*} as the MQTT connections use it. */
+    private MqttTls namedTls(String name) {
+        TlsConfiguration tls = tlsRegistry.get(name).orElseThrow(() -> new ConfigValidationException(List.of(
+                "bridge.mqtt.tls-configuration-name: no TLS configuration named '" + name + "'; define it with "
+                        + "quarkus.tls." + name + ".trust-store.* (and key-store.* for mutual TLS)")));
+        // Quarkus fills in TLS 1.3 alone when protocols are not set; the bridge offers 1.2 too then (MqttTls), so it
+        // must know whether the user chose them.
+        Optional<List<String>> protocols = ConfigProvider.getConfig()
+                .getOptionalValues("quarkus.tls." + quoted(name) + ".protocols", String.class);
+        return MqttTls.of(tls, vertx, protocols);
+    }
+
+    /** A TLS configuration name as one level of a configuration key (quoted when it contains a dot). */
+    private static String quoted(String name) {
+        return name.contains(".") ? "\"" + name + "\"" : name;
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -1,5 +1,6 @@
 package io.mqttkafka.bridge.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +111,31 @@ public interface BridgeConfig {
         /** User name, if the broker requires authentication. */
         Optional<String> username();
 
-        /** Password, if the broker requires authentication. Never logged. */
+        /**
+         * Password, if the broker requires authentication. Never logged. Set at most one of this and
+         * {@code password-file}.
+         */
         Optional<Secret> password();
+
+        /**
+         * A file holding the password (e.g. a mounted Kubernetes secret), read again before every connection attempt,
+         * so that a rotated password is used from the next reconnect on without a restart. One trailing line break
+         * is ignored. Its contents are never logged. Set at most one of this and {@code password}.
+         */
+        @WithName("password-file")
+        Optional<Path> passwordFile();
+
+        /** TLS towards the broker. */
+        Tls tls();
+
+        /**
+         * The name of a Quarkus TLS configuration ({@code quarkus.tls.<name>.*}) giving the trust store, the key store
+         * (for mutual TLS), protocols, cipher suites, host-name verification and {@code reload-period}. Setting it
+         * turns TLS on. When the configuration sets no {@code protocols}, the bridge offers TLS 1.3 and TLS 1.2 (the
+         * Quarkus default would be TLS 1.3 only, which many MQTT brokers do not speak yet).
+         */
+        @WithName("tls-configuration-name")
+        Optional<String> tlsConfigurationName();
 
         /** Keep-alive interval sent in CONNECT. */
         @WithName("keep-alive")
@@ -146,6 +170,17 @@ public interface BridgeConfig {
         @WithName("reconnect-max-delay")
         @WithDefault("30S")
         Duration reconnectMaxDelay();
+    }
+
+    /** TLS towards the MQTT broker. */
+    interface Tls {
+        /**
+         * Connect over TLS. Default {@code false}, unless {@code bridge.mqtt.tls-configuration-name} is set, which
+         * turns TLS on ({@code false} beside it is a configuration error). Alone, it trusts the JVM's default trust
+         * store (public certificate authorities), sends no client certificate, verifies the broker's host name and
+         * offers TLS 1.3 and TLS 1.2.
+         */
+        Optional<Boolean> enabled();
     }
 
     /** Kafka connection settings. */

@@ -1,11 +1,14 @@
 package io.mqttkafka.bridge.config;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.mqttkafka.bridge.failure.FailureStrategy;
@@ -140,12 +143,48 @@ public final class BridgeConfigValidator {
         if (mqtt.password().isPresent() && mqtt.username().isEmpty() && mqtt.protocolVersion() == 3) {
             problems.add("bridge.mqtt.password: MQTT 3.1.1 allows a password only together with bridge.mqtt.username");
         }
+        checkPasswordFile(problems, mqtt);
+        mqtt.tlsConfigurationName().ifPresent(name -> {
+            if (name.isBlank()) {
+                problems.add("bridge.mqtt.tls-configuration-name: must not be blank; omit it to use the JVM's default "
+                        + "trust store with bridge.mqtt.tls.enabled=true");
+            } else if (mqtt.tls().enabled().equals(Optional.of(false))) {
+                problems.add("bridge.mqtt.tls.enabled: false contradicts bridge.mqtt.tls-configuration-name ('" + name
+                        + "'), which turns TLS on; remove bridge.mqtt.tls.enabled or set it to true");
+            }
+        });
         if (mqtt.reconnectInitialDelay().isNegative() || mqtt.reconnectInitialDelay().isZero()) {
             problems.add("bridge.mqtt.reconnect-initial-delay: must be positive, was " + mqtt.reconnectInitialDelay());
         }
         if (mqtt.reconnectMaxDelay().compareTo(mqtt.reconnectInitialDelay()) < 0) {
             problems.add("bridge.mqtt.reconnect-max-delay: must not be shorter than reconnect-initial-delay ("
                     + mqtt.reconnectInitialDelay() + "), was " + mqtt.reconnectMaxDelay());
+        }
+    }
+
+    /**
+     * The file is read again at every connection attempt; at startup it must be readable, so that a wrong path fails
+     * the start instead of every connection.
+     */
+    private static void checkPasswordFile(List<String> problems, BridgeConfig.Mqtt mqtt) {
+        if (mqtt.passwordFile().isEmpty()) {
+            return;
+        }
+        if (mqtt.password().isPresent()) {
+            problems.add("bridge.mqtt.password-file: set exactly one of bridge.mqtt.password and "
+                    + "bridge.mqtt.password-file, not both");
+            return;
+        }
+        if (mqtt.username().isEmpty() && mqtt.protocolVersion() == 3) {
+            problems.add("bridge.mqtt.password-file: MQTT 3.1.1 allows a password only together with bridge.mqtt.username");
+        }
+        Path file = mqtt.passwordFile().get();
+        try {
+            if (PasswordFiles.read(file).length == 0) {
+                problems.add("bridge.mqtt.password-file: the file " + file + " is empty");
+            }
+        } catch (IOException e) {
+            problems.add("bridge.mqtt.password-file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 

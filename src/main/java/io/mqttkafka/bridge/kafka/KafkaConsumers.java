@@ -24,8 +24,8 @@ public final class KafkaConsumers {
     }
 
     /**
-     * The effective consumer settings: defaults, then the user's properties (only those a consumer knows,
-     * so the shared property map does not make the consumer log warnings about producer keys), then what
+     * The effective consumer settings: defaults, then the user's properties (only those a consumer knows, and the
+     * config-provider keys: {@link ClientProperties}), then what
      * the delivery guarantee depends on: offsets are committed by the bridge, never automatically.
      */
     static Map<String, Object> settings(String groupId, String bootstrapServers, Map<String, String> userProperties,
@@ -37,7 +37,7 @@ public final class KafkaConsumers {
         // and two replicas misconfigured with the same id fence each other instead of sharing a session.
         settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, clientId);
         userProperties.forEach((key, value) -> {
-            if (ConsumerConfig.configNames().contains(key)) {
+            if (ClientProperties.belongsTo(key, ConsumerConfig.configNames())) {
                 settings.put(key, value);
             }
         });

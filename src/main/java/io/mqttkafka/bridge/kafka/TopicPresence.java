@@ -100,7 +100,7 @@ public final class TopicPresence implements AutoCloseable {
         settings.put(AdminClientConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-admin");
         settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) checkTimeout.toMillis());
         settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) checkTimeout.toMillis());
-        this.admin = Admin.create(withoutProducerOnlySettings(settings));
+        this.admin = Admin.create(ClientProperties.retainFor(settings, AdminClientConfig.configNames()));
         this.checkTimeout = checkTimeout;
         this.rememberMissingFor = rememberMissingFor;
         this.maxRememberedMissing = maxRememberedMissing;
@@ -382,11 +382,6 @@ public final class TopicPresence implements AutoCloseable {
         }
     }
 
-    /** Admin logs a warning for every producer-only key; keep the shared properties quiet. */
-    private static Map<String, Object> withoutProducerOnlySettings(Map<String, Object> settings) {
-        settings.keySet().retainAll(AdminClientConfig.configNames());
-        return settings;
-    }
 
     @Override
     public void close() {

@@ -18,12 +18,14 @@ import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientConnectionConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3DisconnectException;
+import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientReconnector;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
-import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
@@ -31,9 +33,9 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
-import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
@@ -90,8 +92,7 @@ public final class MqttConnection {
     static final int MAX_PROBATION = 100;
 
     private final BridgeConfig.Mqtt config;
-    private final String host;
-    private final int port;
+    private final MqttClientSettings settings;
     private final String clientId;
     private final List<MqttSubscription> subscriptions;
     /** Null on the publisher, which subscribes to nothing. */
@@ -100,6 +101,10 @@ public final class MqttConnection {
     private final long sessionExpirySeconds;
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** Connection attempts that failed since the last established connection (or since start). */
+    private final AtomicInteger failuresInARow = new AtomicInteger();
+    /** Connections established so far. */
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean connected;
     private volatile boolean subscriptionsAccepted;
     /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
@@ -117,12 +122,11 @@ public final class MqttConnection {
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
 
-    private MqttConnection(BridgeConfig.Mqtt config, String host, int port, String clientId,
+    private MqttConnection(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, boolean cleanStart,
             long sessionExpirySeconds) {
         this.config = config;
-        this.host = host;
-        this.port = port;
+        this.settings = settings;
         this.clientId = clientId;
         this.subscriptions = List.copyOf(subscriptions);
         this.sink = sink;
@@ -135,52 +139,78 @@ public final class MqttConnection {
      * The MQTT → Kafka connection: subscribes, hands every message to {@code sink}, session as configured. The sink
      * runs on the client's network thread and must never block: that thread also sends the acknowledgements.
      */
-    public static MqttConnection subscriber(BridgeConfig.Mqtt config, String host, int port, String clientId,
+    public static MqttConnection subscriber(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
-        return new MqttConnection(config, host, port, clientId, subscriptions, sink, config.cleanStart(),
+        return new MqttConnection(config, settings, clientId, subscriptions, sink, config.cleanStart(),
                 config.sessionExpiry().toSeconds());
     }
 
     /** The Kafka → MQTT connection: publishes only, and starts a new session on every connect (see above). */
-    public static MqttConnection publisher(BridgeConfig.Mqtt config, String host, int port, String clientId) {
-        return new MqttConnection(config, host, port, clientId, List.of(), null, true, 0);
+    public static MqttConnection publisher(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId) {
+        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0);
     }
 
     /** Starts connecting; returns at once. Failed attempts are retried with backoff until {@link #disconnect()}. */
     public void start() {
         MqttClientBuilder builder = MqttClient.builder()
                 .identifier(clientId)
-                .serverHost(host)
-                .serverPort(port)
+                .transportConfig(settings.transportConfig())
                 .executorConfig().applicationScheduler(ON_CLIENT_THREAD).applyExecutorConfig()
                 .addConnectedListener(context -> onConnected())
-                .addDisconnectedListener(context -> {
-                    connected = false;
-                    if (stopping.get()) {
-                        return;
-                    }
-                    // Reconnect with capped exponential backoff and jitter, from the very first attempt on, so
-                    // that replicas that lost the broker together do not come back in lockstep.
-                    int attempt = context.getReconnector().getAttempts();
-                    long delay = reconnectDelayMillis(config.reconnectInitialDelay().toMillis(),
-                            config.reconnectMaxDelay().toMillis(), attempt, ThreadLocalRandom.current().nextDouble());
-                    context.getReconnector().reconnect(true).delay(delay, TimeUnit.MILLISECONDS);
-                    if (isReceiveMaximumExceeded(context.getCause())) {
-                        LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than "
-                                + "bridge.mqtt.receive-maximum (%d) allows, so the client closed the connection, as MQTT 5 "
-                                + "requires; it will happen again after the reconnect. Mosquitto before 2.0.13 does this "
-                                + "while acknowledgements lag (it keeps no in-flight window): upgrade it, or set "
-                                + "bridge.mqtt.receive-maximum to 65535 and size the heap for the broker's whole backlog",
-                                host, port, config.receiveMaximum());
-                    } else if (attempt % 10 == 0) {
-                        LOG.warnf("MQTT connection of %s to %s:%d lost or refused (%s); reconnecting in %d ms "
-                                + "(attempt %d)", clientId, host, port, describe(context.getCause()), delay, attempt + 1);
-                    }
-                });
+                .addDisconnectedListener(this::onDisconnected);
         if (config.protocolVersion() == 5) {
             startMqtt5(builder);
         } else {
             startMqtt3(builder);
+        }
+    }
+
+    /**
+     * Schedules the next attempt with capped exponential backoff and jitter, from the very first attempt on, so that
+     * replicas that lost the broker together do not come back in lockstep; and gives it the transport and credentials
+     * as they are now (reloaded TLS material, a rotated password file).
+     */
+    private void onDisconnected(MqttClientDisconnectedContext context) {
+        connected = false;
+        if (stopping.get()) {
+            return;
+        }
+        MqttClientReconnector reconnector = context.getReconnector();
+        int attempt = reconnector.getAttempts();
+        long delay = settings.reconnectDelayMillis(attempt, ThreadLocalRandom.current().nextDouble());
+        reconnector.reconnect(true).delay(delay, TimeUnit.MILLISECONDS);
+        try {
+            reconnector.transportConfig(settings.transportConfig());
+            if (reconnector instanceof Mqtt5ClientReconnector reconnector5) {
+                Mqtt5ConnectBuilder builder = reconnector5.getConnect().extend();
+                settings.mqtt5Auth().ifPresent(builder::simpleAuth);
+                reconnector5.connect(builder.build());
+            } else if (reconnector instanceof Mqtt3ClientReconnector reconnector3) {
+                Mqtt3ConnectBuilder builder = reconnector3.getConnect().extend();
+                settings.mqtt3Auth().ifPresent(builder::simpleAuth);
+                reconnector3.connect(builder.build());
+            }
+        } catch (RuntimeException e) {
+            // E.g. a reloaded key store that cannot be used: this attempt keeps the previous material.
+            LOG.errorf("MQTT connection of %s to %s:%d: cannot prepare the next attempt with fresh TLS material or "
+                    + "credentials (%s); retrying with the previous ones", clientId, settings.host(), settings.port(),
+                    ConnectionFailures.plain(e));
+        }
+        if (isReceiveMaximumExceeded(context.getCause())) {
+            LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than "
+                    + "bridge.mqtt.receive-maximum (%d) allows, so the client closed the connection, as MQTT 5 "
+                    + "requires; it will happen again after the reconnect. Mosquitto before 2.0.13 does this "
+                    + "while acknowledgements lag (it keeps no in-flight window): upgrade it, or set "
+                    + "bridge.mqtt.receive-maximum to 65535 and size the heap for the broker's whole backlog",
+                    settings.host(), settings.port(), config.receiveMaximum());
+            return;
+        }
+        int failures = failuresInARow.incrementAndGet();
+        if (failures % 10 == 1) {
+            // One line when the connection fails (then every tenth attempt while it lasts, not a storm), naming the
+            // connection, the broker and the cause.
+            LOG.warnf("MQTT connection of %s to %s:%d lost or refused: %s; reconnecting in %d ms (attempt %d)", clientId,
+                    settings.host(), settings.port(), settings.describeFailure(context.getCause()), delay, failures);
         }
     }
 
@@ -196,19 +226,14 @@ public final class MqttConnection {
                         .sessionExpiryInterval(sessionExpirySeconds)
                         .keepAlive((int) config.keepAlive().toSeconds())
                         .restrictions().receiveMaximum(config.receiveMaximum()).applyRestrictions();
-        if (config.username().isPresent() || config.password().isPresent()) {
-            Mqtt5SimpleAuthBuilder.Complete auth = config.username().isPresent()
-                    ? Mqtt5SimpleAuth.builder().username(config.username().get())
-                    : Mqtt5SimpleAuth.builder().password(config.password().get().revealBytes());
-            if (config.username().isPresent() && config.password().isPresent()) {
-                auth = auth.password(config.password().get().revealBytes());
-            }
-            connect = connect.simpleAuth(auth.build());
+        Optional<Mqtt5SimpleAuth> auth = settings.mqtt5Auth();
+        if (auth.isPresent()) {
+            connect = connect.simpleAuth(auth.get());
         }
         connect.send().whenComplete((connAck, failure) -> {
             if (failure == null) {
-                LOG.infof("MQTT 5 connection of %s to %s:%d established (session present: %s)", clientId,
-                        host, port, connAck.isSessionPresent());
+                LOG.infof("MQTT 5 connection of %s to %s:%d established over %s (session present: %s)", clientId,
+                        settings.host(), settings.port(), settings.transportDescription(), connAck.isSessionPresent());
             }
         });
     }
@@ -223,17 +248,14 @@ public final class MqttConnection {
                 client3.connectWith()
                         .cleanSession(cleanStart)
                         .keepAlive((int) config.keepAlive().toSeconds());
-        if (config.username().isPresent()) {
-            Mqtt3SimpleAuthBuilder.Complete auth = Mqtt3SimpleAuth.builder().username(config.username().get());
-            if (config.password().isPresent()) {
-                auth = auth.password(config.password().get().revealBytes());
-            }
-            connect = connect.simpleAuth(auth.build());
+        Optional<Mqtt3SimpleAuth> auth = settings.mqtt3Auth();
+        if (auth.isPresent()) {
+            connect = connect.simpleAuth(auth.get());
         }
         connect.send().whenComplete((connAck, failure) -> {
             if (failure == null) {
-                LOG.infof("MQTT 3.1.1 connection of %s to %s:%d established (session present: %s)", clientId,
-                        host, port, connAck.isSessionPresent());
+                LOG.infof("MQTT 3.1.1 connection of %s to %s:%d established over %s (session present: %s)", clientId,
+                        settings.host(), settings.port(), settings.transportDescription(), connAck.isSessionPresent());
             }
         });
     }
@@ -246,6 +268,12 @@ public final class MqttConnection {
      */
     private void onConnected() {
         connected = true;
+        failuresInARow.set(0);
+        if (connections.incrementAndGet() > 1) {
+            // The first connection is logged with its session state where connect() completes; reconnects only here.
+            LOG.infof("MQTT connection of %s to %s:%d re-established over %s", clientId, settings.host(), settings.port(),
+                    settings.transportDescription());
+        }
         connectionConfig().ifPresent(FlushCoalescing::install);
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
@@ -333,17 +361,6 @@ public final class MqttConnection {
             LOG.warnf("The broker granted only QoS %d for '%s' (mapping asks for QoS %d): messages arrive, and are "
                     + "bridged, with the guarantee of QoS %d", granted, subscription.filter(), subscription.qos(), granted);
         }
-    }
-
-    /**
-     * Delay before reconnect attempt {@code attempt + 1}: the initial delay doubled per attempt, capped, then
-     * "equal jitter": between half and all of that.
-     *
-     * @param random a number in [0, 1)
-     */
-    static long reconnectDelayMillis(long initialMillis, long maxMillis, int attempt, double random) {
-        long base = Math.min(maxMillis, initialMillis << Math.min(attempt, 20));
-        return base / 2 + (long) (base / 2.0 * random);
     }
 
     /** Reads the QoS from a SUBACK code such as {@code GRANTED_QOS_1} (MQTT 5) or {@code SUCCESS_MAXIMUM_QOS_1} (3.1.1). */

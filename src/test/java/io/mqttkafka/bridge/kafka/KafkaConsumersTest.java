@@ -105,6 +105,21 @@ class KafkaConsumersTest {
         assertThat(settings).containsEntry("enable.auto.commit", "false");
     }
 
+    /**
+     * A secret read through a config provider ({@code ${dir:/run/secrets:password}}) needs the provider's keys, which
+     * no client lists among its config names: before, the consumer dropped them and its login failed.
+     */
+    @Test
+    void configProviderKeysArePassed() {
+        Map<String, String> user = Map.of(
+                "config.providers", "dir",
+                "config.providers.dir.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+                "config.providers.dir.param.allowed.paths", "/run/secrets",
+                "sasl.jaas.config", "x required password=\"${dir:/run/secrets:password}\";");
+
+        assertThat(KafkaConsumers.settings("g", BOOTSTRAP, user, "br")).containsAllEntriesOf(user);
+    }
+
     @ParameterizedTest
     @CsvSource({
         "bridge-1, g1,       bridge-1-consumer-g1",

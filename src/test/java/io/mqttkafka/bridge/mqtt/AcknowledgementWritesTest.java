@@ -55,7 +55,8 @@ class AcknowledgementWritesTest {
                     .set("bridge.mqtt.clean-start", "true")
                     .build();
             List<InboundMessage> received = new CopyOnWriteArrayList<>();
-            MqttConnection connection = MqttConnection.subscriber(config.mqtt(), "127.0.0.1", broker.port(),
+            MqttConnection connection = MqttConnection.subscriber(config.mqtt(),
+                    MqttClientSettings.of(config.mqtt(), "127.0.0.1", broker.port(), name -> null),
                     SharedBrokers.unique("acks-bridge"), List.of(new MqttSubscription(topic, 1)), received::add);
             connection.start();
             try {

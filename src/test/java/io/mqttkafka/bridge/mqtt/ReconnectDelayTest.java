@@ -22,6 +22,6 @@ class ReconnectDelayTest {
         "1000, 0.5, 22500",
     })
     void doublesCapsAndJitters(int attempt, double random, long expected) {
-        assertThat(MqttConnection.reconnectDelayMillis(1000, 30_000, attempt, random)).isEqualTo(expected);
+        assertThat(MqttClientSettings.reconnectDelayMillis(1000, 30_000, attempt, random)).isEqualTo(expected);
     }
 }

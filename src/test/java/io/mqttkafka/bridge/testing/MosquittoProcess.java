@@ -47,13 +47,16 @@ public final class MosquittoProcess implements AutoCloseable {
 
     private final Path home;
     private final int port;
-    private final Process process;
+    /** The second listener's port (see {@link #startWithSecondListener}), or 0. */
+    private final int securePort;
+    private Process process;
     private final Map<String, Long> sysValues = new ConcurrentHashMap<>();
     private Mqtt5AsyncClient sysClient;
 
-    private MosquittoProcess(Path home, int port, Process process) {
+    private MosquittoProcess(Path home, int port, int securePort, Process process) {
         this.home = home;
         this.port = port;
+        this.securePort = securePort;
         this.process = process;
     }
 
@@ -69,6 +72,23 @@ public final class MosquittoProcess implements AutoCloseable {
     }
 
     /** Whether a Mosquitto executable is installed (tests that need it skip with {@link #INSTALL_HINT} outside CI). */
+    /** Writes a Mosquitto password file holding {@code user} with {@code password} ({@code mosquitto_passwd}). */
+    public static void writePasswordFile(Path file, String user, String password) {
+        try {
+            Process process = new ProcessBuilder("mosquitto_passwd", "-c", "-b", file.toString(), user, password)
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("mosquitto_passwd failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run mosquitto_passwd", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static boolean isInstalled() {
         try {
             executable();
@@ -101,15 +121,32 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** As {@link #start()}, with {@code extraConfig} (whole lines, e.g. {@code message_size_limit 1000\n}) appended. */
     public static MosquittoProcess start(String extraConfig) {
-        return FreePorts.startOnFreePort(port -> start(extraConfig, port));
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port, 0, ""));
     }
 
-    private static MosquittoProcess start(String extraConfig, int port) {
-        Path executable = executable();
+    /**
+     * As {@link #start()}, plus a second loopback listener on its own port ({@link #securePort()}) with
+     * {@code listenerSettings} (whole lines, e.g. {@code cafile}, {@code certfile}, {@code password_file}), and
+     * {@code per_listener_settings true}, so that authentication settings apply to that listener only. The first
+     * listener stays anonymous plain TCP, for test clients that feed and watch the broker.
+     */
+    public static MosquittoProcess startWithSecondListener(String listenerSettings) {
+        return startWithSecondListener("", listenerSettings);
+    }
+
+    /** As above, with {@code extraConfig} (whole lines of global settings) as in {@link #start(String)}. */
+    public static MosquittoProcess startWithSecondListener(String extraConfig, String listenerSettings) {
+        int securePort = FreePorts.next();
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port, securePort, listenerSettings));
+    }
+
+    private static MosquittoProcess start(String extraConfig, int port, int securePort, String listenerSettings) {
+        executable(); // fails with the install hint when absent
         try {
             Path home = Files.createTempDirectory("mosquitto-process-");
             Path log = home.resolve("mosquitto.log");
             StringBuilder config = new StringBuilder()
+                    .append(securePort > 0 ? "per_listener_settings true\n" : "")
                     .append("listener ").append(port).append(" 127.0.0.1\n")
                     .append("allow_anonymous true\n")
                     .append("persistence false\n")
@@ -127,18 +164,16 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n")
                     .append("sys_interval 1\n");
             config.append(extraConfig);
+            if (securePort > 0) {
+                config.append("listener ").append(securePort).append(" 127.0.0.1\n").append(listenerSettings);
+            }
             if (isRoot()) {
                 // Started as root, Mosquitto switches to user 'mosquitto', which cannot write the log here.
                 config.append("user root\n");
             }
             Path configFile = home.resolve("mosquitto.conf");
             Files.writeString(configFile, config);
-            Process process = new ProcessBuilder(executable.toString(), "-c", configFile.toString())
-                    .directory(home.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("mosquitto.out").toFile()))
-                    .start();
-            MosquittoProcess broker = new MosquittoProcess(home, port, process);
+            MosquittoProcess broker = new MosquittoProcess(home, port, securePort, launch(home));
             try {
                 broker.awaitAccepting();
             } catch (RuntimeException e) {
@@ -149,6 +184,34 @@ public final class MosquittoProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start Mosquitto", e);
         }
+    }
+
+    private static Process launch(Path home) throws IOException {
+        return new ProcessBuilder(executable().toString(), "-c", home.resolve("mosquitto.conf").toString())
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("mosquitto.out").toFile()))
+                .start();
+    }
+
+    /**
+     * Stops the broker (SIGTERM, this process only) and starts it again on the same ports with the same configuration
+     * file, which re-reads every file it names (certificates, password file): every client is disconnected.
+     */
+    public synchronized void restart() {
+        restart(() -> { });
+    }
+
+    /** As {@link #restart()}, running {@code whileStopped} between the stop and the start. */
+    public synchronized void restart(Runnable whileStopped) {
+        Processes.terminate(process, false);
+        whileStopped.run();
+        try {
+            process = launch(home);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot restart Mosquitto", e);
+        }
+        awaitAccepting();
     }
 
     private static boolean isRoot() {
@@ -166,6 +229,13 @@ public final class MosquittoProcess implements AutoCloseable {
     }
 
     private void awaitAccepting() {
+        awaitAccepting(port);
+        if (securePort > 0) {
+            awaitAccepting(securePort);
+        }
+    }
+
+    private void awaitAccepting(int port) {
         Awaitility.await("Mosquitto accepting on port " + port).atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> {
@@ -183,6 +253,14 @@ public final class MosquittoProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The second listener's port; only with {@link #startWithSecondListener}. */
+    public int securePort() {
+        if (securePort == 0) {
+            throw new IllegalStateException("This Mosquitto has no second listener");
+        }
+        return securePort;
     }
 
     public long pid() {

@@ -1,0 +1,157 @@
+package io.mqttkafka.bridge.mqtt;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
+
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
+
+import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.config.ConfigValidationException;
+
+/**
+ * What both MQTT connections (subscriber and publisher) share, decided once from the configuration: where the broker
+ * is, TLS, credentials and the reconnect backoff. Each connection asks it again before every attempt for the
+ * transport and the credentials, because both can change while the bridge runs (a reloaded certificate, a rotated
+ * password file); the connections themselves keep only their life cycle and session.
+ */
+public final class MqttClientSettings {
+
+    private static final Logger LOG = Logger.getLogger(MqttClientSettings.class);
+
+    private final String host;
+    private final int port;
+    /** Null for plain TCP. */
+    private final MqttTls tls;
+    private final MqttCredentials credentials;
+    private final long reconnectInitialMillis;
+    private final long reconnectMaxMillis;
+
+    private MqttClientSettings(String host, int port, MqttTls tls, MqttCredentials credentials,
+            long reconnectInitialMillis, long reconnectMaxMillis) {
+        this.host = host;
+        this.port = port;
+        this.tls = tls;
+        this.credentials = credentials;
+        this.reconnectInitialMillis = reconnectInitialMillis;
+        this.reconnectMaxMillis = reconnectMaxMillis;
+    }
+
+    /**
+     * Decides transport, TLS, credentials and backoff for both connections.
+     *
+     * @param namedTls turns the name in {@code bridge.mqtt.tls-configuration-name} into TLS settings (the Quarkus TLS
+     *        registry); throws {@link ConfigValidationException} for a name it does not know
+     * @throws ConfigValidationException when the TLS material cannot be used (a key store that is no key, a protocol
+     *         the JVM does not know), so that it fails startup rather than every connection attempt
+     */
+    public static MqttClientSettings of(BridgeConfig.Mqtt config, String host, int port,
+            Function<String, MqttTls> namedTls) {
+        MqttTls tls = config.tlsConfigurationName().map(namedTls)
+                .orElse(config.tls().enabled().orElse(false) ? MqttTls.jvmDefaults() : null);
+        if (tls != null) {
+            List<String> problems = tls.problems();
+            if (!problems.isEmpty()) {
+                throw new ConfigValidationException(problems);
+            }
+        }
+        return new MqttClientSettings(host, port, tls, new MqttCredentials(config),
+                config.reconnectInitialDelay().toMillis(), config.reconnectMaxDelay().toMillis());
+    }
+
+    /**
+     * The transport for the next connection attempt: address and, with TLS, settings made with new key and trust
+     * manager factories from the current material (see {@link MqttTls}).
+     */
+    MqttClientTransportConfig transportConfig() {
+        MqttClientTransportConfigBuilder builder = MqttClientTransportConfig.builder().serverHost(host).serverPort(port);
+        if (tls != null) {
+            builder.sslConfig(tls.sslConfig());
+        }
+        return builder.build();
+    }
+
+    /** The MQTT 5 user name and password for the next attempt (a password file is read now). */
+    Optional<Mqtt5SimpleAuth> mqtt5Auth() {
+        return credentials.mqtt5();
+    }
+
+    /** The MQTT 3.1.1 user name and password for the next attempt (a password file is read now). */
+    Optional<Mqtt3SimpleAuth> mqtt3Auth() {
+        return credentials.mqtt3();
+    }
+
+    /**
+     * Delay before reconnect attempt {@code attempt + 1}: the initial delay doubled per attempt, capped, then
+     * "equal jitter" (between half and all of that), so that replicas do not reconnect in lockstep.
+     *
+     * @param random a number in [0, 1)
+     */
+    long reconnectDelayMillis(int attempt, double random) {
+        return reconnectDelayMillis(reconnectInitialMillis, reconnectMaxMillis, attempt, random);
+    }
+
+    static long reconnectDelayMillis(long initialMillis, long maxMillis, int attempt, double random) {
+        long base = Math.min(maxMillis, initialMillis << Math.min(attempt, 20));
+        return base / 2 + (long) (base / 2.0 * random);
+    }
+
+    /** Why a connection attempt failed, in one phrase naming the certificate, host or user concerned. */
+    String describeFailure(Throwable failure) {
+        return ConnectionFailures.describe(failure, host, tls, credentials.username());
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** "TLS (TLS configuration 'mqtt')" or "plain TCP", for the startup line. */
+    public String transportDescription() {
+        return tls == null ? "plain TCP" : "TLS (" + tls.source() + ", " + String.join("/", tls.protocols()) + ")";
+    }
+
+    /**
+     * Logs, once per bridge, the settings that weaken the connection: credentials sent in clear to a host other than
+     * loopback, and a TLS configuration that turned host-name verification off.
+     */
+    public void warnAboutWeakSettings() {
+        if (tls == null && credentials.isPresent() && !isLoopback(host)) {
+            LOG.warnf("The MQTT connection to %s:%d is plain TCP but sends a user name or password: anyone on the path "
+                    + "can read them. Set bridge.mqtt.tls.enabled=true or bridge.mqtt.tls-configuration-name", host, port);
+        }
+        if (tls != null && !tls.verifiesHostname()) {
+            LOG.warnf("Host-name verification of the MQTT broker's certificate is off (%s sets "
+                    + "hostname-verification-algorithm=NONE): any server with a certificate the trust store accepts can "
+                    + "pose as %s", tls.source(), host);
+        }
+    }
+
+    /**
+     * Whether {@code host} is this machine: {@code localhost} or a loopback address literal. Other names count as
+     * remote without a DNS lookup (a name may resolve differently tomorrow).
+     */
+    static boolean isLoopback(String host) {
+        if ("localhost".equalsIgnoreCase(host)) {
+            return true;
+        }
+        if (!host.matches("[0-9.]+|.*:.*")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress(); // a literal: no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

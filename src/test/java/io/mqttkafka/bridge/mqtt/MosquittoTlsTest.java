@@ -1,0 +1,326 @@
+package io.mqttkafka.bridge.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mqttkafka.bridge.BridgeRuntime;
+import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.config.Endpoints;
+import io.mqttkafka.bridge.testing.KafkaTestConsumer;
+import io.mqttkafka.bridge.testing.KafkaTestProducer;
+import io.mqttkafka.bridge.testing.LogCapture;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
+import io.mqttkafka.bridge.testing.MqttTestClient;
+import io.mqttkafka.bridge.testing.MqttTestSubscriber;
+import io.mqttkafka.bridge.testing.SharedBrokers;
+import io.mqttkafka.bridge.testing.TestCertificates;
+import io.mqttkafka.bridge.testing.TestConfigs;
+import io.mqttkafka.bridge.testing.TestTlsConfiguration;
+import io.mqttkafka.bridge.testing.WorkDirectories;
+
+/**
+ * The bridge over TLS to a real Mosquitto (issue 19): a TLS listener with a password file and an ACL that allows the
+ * bridge's user only its own topics, and one that requires a client certificate (mutual TLS), with MQTT 5 and 3.1.1,
+ * in both directions. Each Mosquitto also has an anonymous plain listener through which the test feeds and watches
+ * the broker. Certificates are made here, for {@code IP:127.0.0.1} and {@code DNS:localhost}. Needs the
+ * {@code mosquitto} executable (skipped, saying so, outside CI when absent).
+ */
+class MosquittoTlsTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String USER = "bridge";
+    private static final String PASSWORD = "s3cret-Pa55-for-tls";
+    private static final String CLIENT_CN = "bridge-client";
+    /** The only topics the ACLs allow the bridge. */
+    private static final String ROOT = "secure";
+
+    private static Path certs;
+    private static TestCertificates ca;
+    private static MosquittoProcess passwordBroker;
+    private static MosquittoProcess mutualBroker;
+    /** Presents a certificate for another host name only. */
+    private static MosquittoProcess otherHostBroker;
+
+    @BeforeAll
+    static void startBrokers() throws IOException {
+        MosquittoProcess.assumeInstalledUnlessCi("the TLS tests run the bridge against Mosquitto's TLS listener.");
+        certs = Files.createTempDirectory("mosquitto-tls-");
+        ca = TestCertificates.newCa(certs, "test-ca");
+        TestCertificates.Pem server = ca.server("broker");
+        Path passwords = certs.resolve("passwords");
+        writePasswordFile(passwords, USER, PASSWORD);
+        Path acl = certs.resolve("acl");
+        Files.writeString(acl, "user " + USER + "\ntopic readwrite " + ROOT + "/#\n\nuser " + CLIENT_CN
+                + "\ntopic readwrite " + ROOT + "/#\n");
+        String tls = "cafile " + ca.ca().cert() + "\ncertfile " + server.cert() + "\nkeyfile " + server.key() + "\n";
+        passwordBroker = MosquittoProcess.startWithSecondListener(tls + "allow_anonymous false\npassword_file "
+                + passwords + "\nacl_file " + acl + "\n");
+        mutualBroker = MosquittoProcess.startWithSecondListener(tls + "require_certificate true\n"
+                + "use_identity_as_username true\nacl_file " + acl + "\n");
+        TestCertificates.Pem otherHost = ca.serverFor("other-host", "mqtt.example.com");
+        otherHostBroker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert() + "\ncertfile "
+                + otherHost.cert() + "\nkeyfile " + otherHost.key() + "\nallow_anonymous true\n");
+    }
+
+    @AfterAll
+    static void stopBrokers() {
+        for (MosquittoProcess broker : new MosquittoProcess[] {passwordBroker, mutualBroker, otherHostBroker}) {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+        if (certs != null) {
+            WorkDirectories.delete(certs);
+        }
+    }
+
+    @ParameterizedTest(name = "MQTT {0}")
+    @ValueSource(ints = {5, 3})
+    void serverTlsWithUserNameAndPasswordFileBridgesBothDirectionsAtEveryQos(int protocolVersion) throws Exception {
+        Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), PASSWORD + "\n");
+        TestConfigs configs = bridgeConfig(passwordBroker, protocolVersion)
+                .set("bridge.mqtt.username", USER)
+                .set("bridge.mqtt.password-file", passwordFile.toString());
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
+
+        assertBridgesBothDirections(passwordBroker, configs, protocolVersion, tls.resolver());
+    }
+
+    @ParameterizedTest(name = "MQTT {0}")
+    @ValueSource(ints = {5, 3})
+    void mutualTlsBridgesBothDirectionsAtEveryQos(int protocolVersion) throws Exception {
+        TestCertificates.Pem client = ca.client(SharedBrokers.unique("client"), CLIENT_CN);
+        TestTlsConfiguration tls = TestTlsConfiguration.mutual("mqtt", ca.ca().cert(), client.cert(), client.key());
+
+        assertBridgesBothDirections(mutualBroker, bridgeConfig(mutualBroker, protocolVersion), protocolVersion,
+                tls.resolver());
+    }
+
+    /**
+     * {@code bridge.mqtt.tls.enabled} alone trusts the JVM's default trust store, which does not hold the test CA: the
+     * connection fails with one line saying so, and the bridge does not become ready.
+     */
+    @Test
+    void aServerCertificateNotTrustedIsReportedWithTheTrustStoreUsed() {
+        BridgeConfig config = plainTlsConfig(passwordBroker, 5)
+                .set("bridge.mqtt.tls.enabled", "true")
+                .set("bridge.mqtt.username", USER)
+                .set("bridge.mqtt.password", PASSWORD)
+                .build();
+
+        assertConnectionFailsWith(config, name -> {
+            throw new AssertionError("no TLS configuration is named");
+        }, passwordBroker.securePort(), "TLS: the broker's certificate is not trusted by the JVM's default trust store");
+    }
+
+    @Test
+    void aClientCertificateRequiredButNotConfiguredIsReported() {
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
+
+        assertConnectionFailsWith(bridgeConfig(mutualBroker, 5).build(), tls.resolver(), mutualBroker.securePort(),
+                "TLS: the broker requires a client certificate and TLS configuration 'mqtt' has no key store");
+    }
+
+    @Test
+    void aWrongPasswordIsReportedNamingTheUserButNotThePassword() throws IOException {
+        String wrong = "not-the-Pa55word-" + SharedBrokers.unique("x");
+        Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), wrong);
+        BridgeConfig config = bridgeConfig(passwordBroker, 5)
+                .set("bridge.mqtt.username", USER)
+                .set("bridge.mqtt.password-file", passwordFile.toString())
+                .build();
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
+
+        try (LogCapture log = LogCapture.of("io.mqttkafka")) {
+            assertConnectionFailsWith(config, tls.resolver(), passwordBroker.securePort(),
+                    "the broker refused the login of user 'bridge' (NOT_AUTHORIZED): wrong user name or password, or "
+                            + "the user may not connect");
+            assertThat(log.containing(wrong)).as("log lines with the password").isEmpty();
+        }
+    }
+
+    @Test
+    void aBrokerCertificateForAnotherHostIsRefused() {
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
+
+        assertConnectionFailsWith(bridgeConfig(otherHostBroker, 5).build(), tls.resolver(), otherHostBroker.securePort(),
+                "TLS: the broker's certificate does not name the host '127.0.0.1' (host-name verification: "
+                        + "No subject alternative names matching IP address 127.0.0.1 found)");
+    }
+
+    /**
+     * {@code hostname-verification-algorithm=NONE} in the TLS configuration is the only way to turn the check off: the
+     * bridge then accepts that certificate, and says once at startup what that means.
+     */
+    @Test
+    void hostNameVerificationTurnedOffInTheTlsConfigurationConnectsAndWarnsOnce() {
+        TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).withHostnameVerification("NONE");
+
+        try (LogCapture log = LogCapture.of("io.mqttkafka");
+                BridgeRuntime bridge = started(bridgeConfig(otherHostBroker, 5).build(), tls.resolver())) {
+            Awaitility.await("connected despite the host name").atMost(TIMEOUT).until(bridge::isReady);
+            assertThat(log.containing("Host-name verification of the MQTT broker's certificate is off")).containsExactly(
+                    "Host-name verification of the MQTT broker's certificate is off (TLS configuration 'mqtt' sets "
+                            + "hostname-verification-algorithm=NONE): any server with a certificate the trust store "
+                            + "accepts can pose as 127.0.0.1");
+        }
+    }
+
+    /**
+     * The password file is read again before every connection attempt: after the password changed on the broker and in
+     * the file, the bridge's next reconnect logs in with the new one, without a restart.
+     */
+    @Test
+    void aChangedPasswordFileIsUsedAtTheNextReconnect() throws Exception {
+        Path brokerPasswords = certs.resolve(SharedBrokers.unique("rotating-passwords"));
+        writePasswordFile(brokerPasswords, USER, "first-Pa55word");
+        Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), "first-Pa55word\n");
+        TestCertificates.Pem server = ca.server(SharedBrokers.unique("rotating-broker"));
+        String root = ROOT + "/" + SharedBrokers.unique("rotation");
+        String topic = SharedBrokers.unique("rotation-in");
+        KafkaTestProducer.createTopic(bootstrap(), topic, 1);
+        try (MosquittoProcess broker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert()
+                + "\ncertfile " + server.cert() + "\nkeyfile " + server.key() + "\nallow_anonymous false\npassword_file "
+                + brokerPasswords + "\n")) {
+            BridgeConfig config = bridgeConfig(broker, 5)
+                    .set("bridge.mqtt.username", USER)
+                    .set("bridge.mqtt.password-file", passwordFile.toString())
+                    .mapping("rotation", root + "/+", 1, topic, null)
+                    .build();
+            String reconnected = "MQTT connection of " + config.mqtt().clientId().orElseThrow() + " to 127.0.0.1:"
+                    + broker.securePort() + " re-established";
+            try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
+                    BridgeRuntime bridge = started(config, TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).resolver())) {
+                Awaitility.await("connected with the first password").atMost(TIMEOUT).until(bridge::isReady);
+
+                writePasswordFile(brokerPasswords, USER, "second-Pa55word");
+                Files.writeString(passwordFile, "second-Pa55word\n");
+                broker.restart();
+
+                Awaitility.await("reconnected with the second password").atMost(TIMEOUT)
+                        .until(() -> log.containing(reconnected).size() == 1 && bridge.isReady());
+                assertThat(log.containing("refused the login")).as("logins refused").isEmpty();
+                try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), 5)) {
+                    publisher.publish(root + "/dev-1", "after rotation".getBytes(StandardCharsets.UTF_8), 1)
+                            .get(30, TimeUnit.SECONDS);
+                }
+                assertThat(KafkaTestConsumer.readAtLeast(bootstrap(), topic, 1, TIMEOUT))
+                        .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                        .containsExactly("after rotation");
+            }
+        }
+    }
+
+    private static void assertBridgesBothDirections(MosquittoProcess broker, TestConfigs configs, int protocolVersion,
+            Function<String, MqttTls> namedTls) throws Exception {
+        String root = ROOT + "/" + SharedBrokers.unique("tls");
+        String topic = SharedBrokers.unique("tls-in");
+        String commands = SharedBrokers.unique("tls-commands");
+        KafkaTestProducer.createTopic(bootstrap(), topic, 1);
+        KafkaTestProducer.createTopic(bootstrap(), commands, 1);
+        configs.mapping("q0", root + "/q0/+", 0, topic, null)
+                .mapping("q1", root + "/q1/+", 1, topic, null)
+                .mapping("q2", root + "/q2/+", 2, topic, null)
+                .reverseMapping("commands", commands, root + "/commands/{key}", 1, false, null);
+        BridgeConfig config = configs.build();
+
+        try (BridgeRuntime bridge = started(config, namedTls);
+                MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(broker.port(), protocolVersion, 1,
+                        root + "/commands/#");
+                MqttTestClient publisher = MqttTestClient.connect(broker.port(), protocolVersion);
+                KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
+            for (int qos = 0; qos <= 2; qos++) {
+                publisher.publish(root + "/q" + qos + "/dev-1", ("reading at QoS " + qos).getBytes(StandardCharsets.UTF_8),
+                        qos).get(30, TimeUnit.SECONDS);
+            }
+            producer.send(commands, "valve-7", "open".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestConsumer.readAtLeast(bootstrap(), topic, 3, TIMEOUT);
+            assertThat(records).extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                    .containsExactlyInAnyOrder("reading at QoS 0", "reading at QoS 1", "reading at QoS 2");
+            Awaitility.await("the Kafka record published over TLS").atMost(TIMEOUT).until(() -> subscriber.count() == 1);
+            MqttTestSubscriber.Received received = subscriber.received().get(0);
+            assertThat(received.topic()).isEqualTo(root + "/commands/valve-7");
+            assertThat(received.text()).isEqualTo("open");
+        }
+    }
+
+    /**
+     * The bridge cannot connect: the cause shows in a warning that names the connection, the broker and
+     * {@code expectedCause}; the bridge stays not ready meanwhile.
+     */
+    private static void assertConnectionFailsWith(BridgeConfig config, Function<String, MqttTls> namedTls, int port,
+            String expectedCause) {
+        String clientId = config.mqtt().clientId().orElseThrow();
+        List<String> expectedLines = List.of(clientId, clientId + "-pub").stream()
+                .map(id -> "MQTT connection of " + id + " to 127.0.0.1:" + port + " lost or refused: " + expectedCause)
+                .toList();
+        try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
+                BridgeRuntime bridge = started(config, namedTls)) {
+            Awaitility.await("the failure logged for both connections").atMost(TIMEOUT)
+                    .until(() -> expectedLines.stream().allMatch(line -> !log.containing(line).isEmpty()));
+            assertThat(bridge.isReady()).as("ready").isFalse();
+            // Once per connection, not at every attempt (the next line comes at the 11th attempt, seconds later).
+            assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(2);
+            assertThat(log.containing("established")).as("connections established").isEmpty();
+        }
+    }
+
+    /** Towards {@code broker}'s TLS listener, with the TLS configuration 'mqtt' (the test's). */
+    private static TestConfigs bridgeConfig(MosquittoProcess broker, int protocolVersion) {
+        return plainTlsConfig(broker, protocolVersion).set("bridge.mqtt.tls-configuration-name", "mqtt");
+    }
+
+    /** Towards {@code broker}'s TLS listener, with no TLS setting yet. */
+    private static TestConfigs plainTlsConfig(MosquittoProcess broker, int protocolVersion) {
+        return TestConfigs.forSharedBrokers()
+                .set("bridge.mqtt.port", Integer.toString(broker.securePort()))
+                .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))
+                // Both connections exist, so that both report failures.
+                .mapping("in", ROOT + "/in/+", 1, SharedBrokers.unique("unused"), null)
+                .reverseMapping("out", SharedBrokers.unique("unused"), ROOT + "/out", 1, false, null);
+    }
+
+    private static BridgeRuntime started(BridgeConfig config, Function<String, MqttTls> namedTls) {
+        BridgeRuntime bridge = new BridgeRuntime(config, Endpoints.from(config), new SimpleMeterRegistry(), namedTls);
+        bridge.start();
+        return bridge;
+    }
+
+    static void writePasswordFile(Path file, String user, String password) {
+        try {
+            Process process = new ProcessBuilder("mosquitto_passwd", "-c", "-b", file.toString(), user, password)
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("mosquitto_passwd failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run mosquitto_passwd", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String bootstrap() {
+        return SharedBrokers.kafka().bootstrapServers();
+    }
+}
