@@ -11,6 +11,7 @@ import org.apache.kafka.common.utils.Utils;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.embedded.EmbeddedHiveMQBuilder;
+import com.hivemq.mqtt.message.publish.PUBLISH;
 
 /**
  * A real MQTT broker (HiveMQ Community Edition) in this JVM, for dev mode and tests. Listens on loopback
@@ -97,7 +98,13 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 builder.withEmbeddedExtension(extension);
             }
             EmbeddedHiveMQ created = builder.build();
+            // HiveMQ numbers stored payloads with a JVM-wide counter (PUBLISH.PUBLISH_COUNTER) that every start sets
+            // to its own highest payload id + 1. With several brokers in one JVM (tests), a start would reset it under
+            // a running broker, which then gives new messages the ids of payloads it still holds, and delivers one
+            // message with another's payload. Never let a start move the counter back (EmbeddedMqttBrokerTest).
+            long payloadIdsInUse = PUBLISH.PUBLISH_COUNTER.get();
             created.start().get(60, TimeUnit.SECONDS);
+            PUBLISH.PUBLISH_COUNTER.accumulateAndGet(payloadIdsInUse, Math::max);
             hivemq = created;
         } catch (Exception e) {
             throw new IllegalStateException("Embedded MQTT broker did not start on port " + port + ": " + e.getMessage(), e);
