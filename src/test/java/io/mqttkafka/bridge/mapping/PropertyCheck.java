@@ -115,7 +115,7 @@ final class PropertyCheck {
                 }
                 String shown = c >= 0x20 && c < 0x7F ? String.valueOf(c) : String.format("\\u%04X", (int) c);
                 if (run > 8) {
-                    out.append(shown).append("×").append(run);
+                    out.append(shown).append(" *").append(run).append(' ');
                     i += run;
                 } else {
                     out.append(shown);
