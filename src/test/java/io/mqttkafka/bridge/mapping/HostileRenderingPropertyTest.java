@@ -22,9 +22,9 @@ import io.mqttkafka.bridge.mapping.PropertyCheck.Strings;
  * value put where its placeholder stands; nothing else reaches a producer or the MQTT client.
  *
  * <p>The expected results come from a model written here from the rules (Kafka's {@code [a-zA-Z0-9._-]}, at most 249
- * characters, not {@code .} or {@code ..}; an MQTT topic name has no {@code +}, {@code #} or U+0000, does not start
- * with {@code $}, is at most 65535 UTF-8 bytes, and gets no empty level from a value), not from the classes under
- * test. As documented in the README, a {@code /} in a Kafka key or header spans MQTT levels: the model checks that it
+ * characters, not {@code .} or {@code ..}; an MQTT topic name has no {@code +}, {@code #}, U+0000 or code point MQTT
+ * 5 § 1.5.4 disallows, does not start with {@code $}, is at most 65535 UTF-8 bytes, and gets no empty level from a
+ * value), not from the classes under test. As documented in the README, a {@code /} in a Kafka key or header spans MQTT levels: the model checks that it
  * adds exactly as many levels as it has slashes, and no empty one.
  */
 class HostileRenderingPropertyTest {
@@ -36,7 +36,8 @@ class HostileRenderingPropertyTest {
     /** Short hostile pieces; values are one to three of them put together. */
     private static final List<String> PIECES = List.of("/", "a/b", "+", "#", "a+b", "x#", "$SYS", "$", "\u0000",
             "a\u0000b", "..", ".", "", " ", "a b", "\u00e9", "\uD800", "\uDC00", "\uD83D\uDE00", "{key}", "}{", "%2F",
-            "\\", "\n", "\u0007", "dev-1", "a.b", "a_b", "ok", "A-Z_0.9");
+            "\\", "\n", "\u0007", "\u007F", "\u0085", "\uFDD0", "\uFFFF", "\uD83F\uDFFE", "\u00a0", "\uFFFD", "dev-1",
+            "a.b", "a_b", "ok", "A-Z_0.9");
 
     /** Values around the limits: Kafka's 249 characters and MQTT's 65535 bytes. */
     private static final List<String> LONG = List.of("x".repeat(124), "x".repeat(249), "x".repeat(250),
@@ -402,6 +403,17 @@ class HostileRenderingPropertyTest {
         };
     }
 
+    /**
+     * MQTT 5 § 1.5.4's disallowed code points: controls U+0001..U+001F and U+007F..U+009F, and the Unicode
+     * non-characters (U+FDD0..U+FDEF, and the last two code points of every plane). Brokers close the connection on
+     * them (Mosquitto 2.0, HiveMQ CE).
+     */
+    static boolean disallowedByMqtt(int codePoint) {
+        boolean control = codePoint >= 0x01 && codePoint <= 0x1F || codePoint >= 0x7F && codePoint <= 0x9F;
+        boolean nonCharacter = codePoint >= 0xFDD0 && codePoint <= 0xFDEF || codePoint % 0x10000 >= 0xFFFE;
+        return control || nonCharacter;
+    }
+
     static long emptyLevels(String topic) {
         return MqttSpecMatcher.levels(topic).stream().filter(String::isEmpty).count();
     }
@@ -409,8 +421,8 @@ class HostileRenderingPropertyTest {
     @Test
     void kafkaKeysAndHeadersRenderAPublishableMqttTopicWithTheValuesWhereTheTemplatePutThemOrAreRefused() {
         Map<String, AtomicInteger> outcomes = new LinkedHashMap<>();
-        for (String outcome : List.of("published", "no value", "wildcard", "U+0000", "leading $", "empty level",
-                "over 65535 bytes", "published with a '/' from a value")) {
+        for (String outcome : List.of("published", "no value", "wildcard", "U+0000", "disallowed code point",
+                "leading $", "empty level", "over 65535 bytes", "published with a '/' from a value")) {
             outcomes.put(outcome, new AtomicInteger());
         }
 
@@ -434,6 +446,8 @@ class HostileRenderingPropertyTest {
                     String refusal = expected.isEmpty() ? "empty level"
                             : expected.indexOf('+') >= 0 || expected.indexOf('#') >= 0 ? "wildcard"
                             : expected.indexOf('\u0000') >= 0 ? "U+0000"
+                            : expected.codePoints().anyMatch(HostileRenderingPropertyTest::disallowedByMqtt)
+                                    ? "disallowed code point"
                             : expected.startsWith("$") ? "leading $"
                             : expected.getBytes(StandardCharsets.UTF_8).length > 65_535 ? "over 65535 bytes"
                             : emptyLevels(expected) > emptyLevels(baseline) ? "empty level"

@@ -147,6 +147,16 @@ class KafkaToMqttRouteTest {
                         "rendered MQTT topic name '$SYS/cmd' starts with '$'; such topics are reserved for the broker"),
                 Arguments.of("key with U+0000", "devices/{key}", record("t", 0, utf8("a\u0000b")),
                         "rendered MQTT topic name contains U+0000 at index 9"),
+                // Mosquitto 2.0 and HiveMQ CE close the connection on these (MQTT 5 § 1.5.4 lets them): they used to be
+                // published, taking the publishing connection down until publish-ends-connection dead-lettered them.
+                Arguments.of("key with a control character", "devices/{key}", record("t", 0, utf8("bell\u0007")),
+                        "rendered MQTT topic name contains U+0007 at index 12, a control character or Unicode"
+                                + " non-character that MQTT disallows; brokers close the connection of a client that"
+                                + " publishes to it"),
+                Arguments.of("header with a non-character", "d/{header:h}", record("t", 0, null, "h", "\uFFFF"),
+                        "rendered MQTT topic name contains U+FFFF at index 2, a control character or Unicode"
+                                + " non-character that MQTT disallows; brokers close the connection of a client that"
+                                + " publishes to it"),
                 Arguments.of("over-long topic", "t/{key}", record("t", 0, utf8("x".repeat(65_534))),
                         "rendered MQTT topic name is 65536 bytes long in UTF-8; the maximum is 65535"),
                 Arguments.of("over-long in UTF-8 bytes, not chars", "{key}", record("t", 0, utf8("\u00e9".repeat(32_768))),

@@ -88,6 +88,9 @@ class HostileInputTest {
                 new HostileRecord(in, utf8("a/#"), utf8("open"), "contains wildcard '#'"),
                 new HostileRecord(in, utf8("valve-1"), utf8("#"), "contains wildcard '#'"),
                 new HostileRecord(in, utf8("a\u0000b"), utf8("open"), "contains U+0000"),
+                // Disallowed by MQTT 5 § 1.5.4; the broker would close the bridge's connection over it.
+                new HostileRecord(in, utf8("bell\u0007"), utf8("open"), "contains U+0007"),
+                new HostileRecord(in, utf8("valve-1"), utf8("\uFFFF"), "contains U+FFFF"),
                 new HostileRecord(in, utf8("a//b"), utf8("open"), "has an empty level"),
                 new HostileRecord(in, utf8(""), utf8("open"), "has an empty level ({key} is empty)"),
                 new HostileRecord(in, new byte[] {(byte) 0xC0, (byte) 0xAF}, utf8("open"),
