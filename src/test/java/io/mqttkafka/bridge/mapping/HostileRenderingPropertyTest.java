@@ -414,6 +414,29 @@ class HostileRenderingPropertyTest {
         return control || nonCharacter;
     }
 
+    /**
+     * Header values and names become MQTT 5 properties (user properties, content type, response topic) only when
+     * {@link StrictUtf8#isMqttString(String)} says MQTT can carry them; a broker closes the connection otherwise.
+     */
+    @Test
+    void onlyStringsMqttCanCarryBecomeProperties() {
+        AtomicInteger carried = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+
+        int tries = PropertyCheck.forAll("isMqttString accepts exactly what MQTT can carry", TRIES,
+                HostileRenderingPropertyTest::hostile, Strings::shrink, text -> {
+                    boolean expected = text.indexOf('\u0000') < 0
+                            && StandardCharsets.UTF_8.newEncoder().canEncode(text)
+                            && text.codePoints().noneMatch(HostileRenderingPropertyTest::disallowedByMqtt);
+                    assertThat(StrictUtf8.isMqttString(text)).as("'%s'", PropertyCheck.show(text)).isEqualTo(expected);
+                    (expected ? carried : refused).incrementAndGet();
+                });
+
+        System.out.printf("  carried %d, refused %d%n", carried.get(), refused.get());
+        assertThat(carried.get()).as("carried among %d tries", tries).isGreaterThan(tries / 10);
+        assertThat(refused.get()).as("refused among %d tries", tries).isGreaterThan(tries / 10);
+    }
+
     static long emptyLevels(String topic) {
         return MqttSpecMatcher.levels(topic).stream().filter(String::isEmpty).count();
     }
