@@ -288,9 +288,8 @@ class HostileRenderingPropertyTest {
         if (value == null) {
             return "null";
         }
-        String text = new String(value, StandardCharsets.UTF_8);
-        return Arrays.equals(text.getBytes(StandardCharsets.UTF_8), value) ? "'" + PropertyCheck.show(text) + "'"
-                : "bytes" + Arrays.toString(value);
+        String text = modelText(value);
+        return text != null ? "'" + PropertyCheck.show(text) + "'" : "bytes" + Arrays.toString(value);
     }
 
     static byte[] hostileBytes(Random random) {
