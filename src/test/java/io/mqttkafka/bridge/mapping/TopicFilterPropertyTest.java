@@ -222,6 +222,7 @@ class TopicFilterPropertyTest {
                     }
                 });
 
+        System.out.printf("  matched with named levels %d%n", withNamedLevels.get());
         assertThat(withNamedLevels.get()).as("matches with named levels among %d tries", tries)
                 .isGreaterThan(tries / 20);
     }
