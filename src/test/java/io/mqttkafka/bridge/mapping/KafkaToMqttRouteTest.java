@@ -284,15 +284,23 @@ class KafkaToMqttRouteTest {
 
     /**
      * The fixed text of a templated topic is checked at startup too: a literal wildcard there would otherwise
-     * dead-letter every single record.
+     * dead-letter every single record, and a code point MQTT disallows would too (brokers close the connection on it).
      */
     @ParameterizedTest
-    @CsvSource({"a/+/{key}", "devices/{key}/#"})
-    void rejectsWildcardsInTheLiteralTextOfATemplate(String template) {
+    @CsvSource(delimiter = '|', value = {
+        "a/+/{key}          | contains wildcard '+' in its fixed text; topic names cannot contain it",
+        "devices/{key}/#    | contains wildcard '#' in its fixed text; topic names cannot contain it",
+        "a\tb/{key}         | contains U+0009 in its fixed text, a control character or Unicode non-character that"
+                + " MQTT disallows",
+        "{key}/\u0085       | contains U+0085 in its fixed text",
+        "{key}/\uFDD0x      | contains U+FDD0 in its fixed text",
+        "{key}/\uD83F\uDFFE | contains U+1FFFE in its fixed text",
+    })
+    void rejectsWhatTopicNamesCannotHaveInTheLiteralTextOfATemplate(String template, String reason) {
         Template parsed = Template.parse(template, KafkaRecordFields.PLACEHOLDERS);
 
         assertThatThrownBy(() -> new KafkaToMqttRoute("r", KafkaTopicSelector.topic("t"), "g", parsed, 1, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("wildcard");
+                .hasMessageStartingWith("route 'r': MQTT topic template '" + template + "' " + reason);
     }
 }
