@@ -52,6 +52,12 @@ public record KafkaToMqttRoute(
                                 + "' contains " + (c == '\u0000' ? "U+0000" : "wildcard '" + c + "'")
                                 + " in its fixed text; topic names cannot contain it");
                     }
+                    int codePoint = literal.codePointAt(i);
+                    if (MqttTopicNames.isDisallowedCodePoint(codePoint)) {
+                        throw new IllegalArgumentException("route '" + name + "': MQTT topic template '" + mqttTopic
+                                + "' contains " + MqttTopicNames.codePoint(codePoint) + " in its fixed text, a control"
+                                + " character or Unicode non-character that MQTT disallows");
+                    }
                 }
             }
             if (mqttTopic.toString().startsWith("$")) {

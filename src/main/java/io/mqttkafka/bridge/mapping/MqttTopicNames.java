@@ -24,8 +24,9 @@ public final class MqttTopicNames {
      *
      * <p>Rejected: empty names, wildcards {@code +}/{@code #} (only legal in filters), U+0000, a leading
      * {@code $} (reserved for broker topics such as {@code $SYS}), unpaired surrogates (not encodable
-     * as UTF-8) and names longer than 65535 UTF-8 bytes. Empty levels ({@code a//b}) are legal MQTT and
-     * are not rejected; see {@link #hasEmptyLevel(String)}.
+     * as UTF-8), the code points MQTT disallows (see {@link #isDisallowedCodePoint(int)}) and names longer
+     * than 65535 UTF-8 bytes. Empty levels ({@code a//b}) are legal MQTT and are not rejected; see
+     * {@link #hasEmptyLevel(String)}.
      *
      * @param topic the topic name, not null
      * @return the reason the name is invalid, or empty when it is a legal topic name
@@ -49,12 +50,15 @@ public final class MqttTopicNames {
             if (c == '\u0000') {
                 return Optional.of("MQTT topic name contains U+0000 at index " + i);
             }
+            int codePoint = c;
+            int index = i;
             if (c < 0x80) {
                 bytes += 1;
             } else if (c < 0x800) {
                 bytes += 2;
             } else if (Character.isHighSurrogate(c)) {
                 if (i + 1 < topic.length() && Character.isLowSurrogate(topic.charAt(i + 1))) {
+                    codePoint = Character.toCodePoint(c, topic.charAt(i + 1));
                     bytes += 4;
                     i++;
                 } else {
@@ -65,12 +69,34 @@ public final class MqttTopicNames {
             } else {
                 bytes += 3;
             }
+            if (isDisallowedCodePoint(codePoint)) {
+                return Optional.of("MQTT topic name contains " + codePoint(codePoint) + " at index " + index
+                        + ", a control character or Unicode non-character that MQTT disallows; brokers close the"
+                        + " connection of a client that publishes to it");
+            }
         }
         if (bytes > MAX_UTF8_BYTES) {
             return Optional.of("MQTT topic name is " + bytes + " bytes long in UTF-8; the maximum is "
                     + MAX_UTF8_BYTES);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The code points MQTT calls disallowed (MQTT 5 § 1.5.4, MQTT 3.1.1 § 1.5.3): controls U+0001..U+001F and
+     * U+007F..U+009F, and Unicode non-characters (U+FDD0..U+FDEF, and U+xFFFE/U+xFFFF in every plane). A sender
+     * "SHOULD NOT" send them and a receiver may treat them as a malformed packet; Mosquitto 2.0 and HiveMQ CE both close
+     * the connection of a client that publishes to such a topic, which would take every publish in flight down with
+     * it, again on each retry. U+0000 is not among them: it is a "MUST NOT", checked on its own.
+     *
+     * @param codePoint a Unicode code point
+     * @return true when MQTT disallows it
+     */
+    static boolean isDisallowedCodePoint(int codePoint) {
+        return (codePoint >= 0x01 && codePoint <= 0x1F)
+                || (codePoint >= 0x7F && codePoint <= 0x9F)
+                || (codePoint >= 0xFDD0 && codePoint <= 0xFDEF)
+                || (codePoint & 0xFFFE) == 0xFFFE;
     }
 
     /**

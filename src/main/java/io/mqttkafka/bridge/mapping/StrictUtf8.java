@@ -31,8 +31,24 @@ public final class StrictUtf8 {
         }
     }
 
-    /** Whether {@code text} is a legal MQTT UTF-8 string: encodable (no unpaired surrogate) and without U+0000. */
+    /**
+     * Whether {@code text} can be sent as an MQTT UTF-8 string (a property, a user property's name or value): encodable
+     * (no unpaired surrogate), without U+0000, and without the code points MQTT disallows
+     * ({@link MqttTopicNames#isDisallowedCodePoint(int)}), on which Mosquitto and HiveMQ close the connection.
+     */
     public static boolean isMqttString(String text) {
-        return text.indexOf('\u0000') < 0 && MqttTopicNames.firstUnpairedSurrogate(text) < 0;
+        if (text.indexOf('\u0000') >= 0 || MqttTopicNames.firstUnpairedSurrogate(text) >= 0) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            int codePoint = text.codePointAt(i);
+            if (MqttTopicNames.isDisallowedCodePoint(codePoint)) {
+                return false;
+            }
+            if (codePoint > 0xFFFF) {
+                i++;
+            }
+        }
+        return true;
     }
 }

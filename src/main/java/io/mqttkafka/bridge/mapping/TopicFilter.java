@@ -83,6 +83,14 @@ public final class TopicFilter {
                     + MqttTopicNames.codePoint(filter.charAt(surrogate)) + " at index " + surrogate
                     + "; it cannot be encoded as UTF-8");
         }
+        for (int i = 0; i < filter.length(); i++) {
+            int codePoint = filter.codePointAt(i);
+            // Brokers close the connection over these (MQTT 5 § 1.5.4): the subscription could never be made.
+            if (MqttTopicNames.isDisallowedCodePoint(codePoint)) {
+                throw invalid(filter, "contains " + MqttTopicNames.codePoint(codePoint) + " at index " + i
+                        + ", a control character or Unicode non-character that MQTT disallows");
+            }
+        }
         long bytes = MqttTopicNames.utf8Length(filter);
         if (bytes > MqttTopicNames.MAX_UTF8_BYTES) {
             throw invalid(filter, "is " + bytes + " bytes long in UTF-8; the maximum is "

@@ -241,6 +241,9 @@ class MqttHeaderCodecTest {
         return Stream.of(
                 property("mqtt.content-type", NOT_UTF8, contentType, null),
                 property("mqtt.content-type", "a\u0000b", contentType, null),
+                // MQTT 5 § 1.5.4 disallows these; Mosquitto and HiveMQ close the connection on them.
+                property("mqtt.content-type", "text/plain\n", contentType, null),
+                property("mqtt.response-topic", "replies/\u0007", responseTopic, null),
                 property("mqtt.content-type", null, contentType, null),
                 property("mqtt.response-topic", NOT_UTF8, responseTopic, null),
                 property("mqtt.response-topic", "replies/+", responseTopic, null),
@@ -332,7 +335,15 @@ class MqttHeaderCodecTest {
                 Arguments.of("value not UTF-8", headers("a", "1", "bad", NOT_UTF8, "b", "2")),
                 Arguments.of("value with U+0000", headers("a", "1", "bad", "x\u0000y", "b", "2")),
                 Arguments.of("name with U+0000", headers("a", "1", "b\u0000ad", "v", "b", "2")),
-                Arguments.of("name with an unpaired surrogate", headers("a", "1", "bad\uD800", "v", "b", "2")));
+                Arguments.of("name with an unpaired surrogate", headers("a", "1", "bad\uD800", "v", "b", "2")),
+                // Disallowed by MQTT 5 § 1.5.4: Mosquitto and HiveMQ close the connection on them, so a header with a
+                // newline used to take the publishing connection down instead of being left out.
+                Arguments.of("value with a newline", headers("a", "1", "bad", "line 1\nline 2", "b", "2")),
+                Arguments.of("value with U+009F", headers("a", "1", "bad", "x\u009Fy", "b", "2")),
+                Arguments.of("value with a non-character", headers("a", "1", "bad", "x\uFDD0", "b", "2")),
+                Arguments.of("value with a supplementary non-character", headers("a", "1", "bad", "\uD83F\uDFFF", "b",
+                        "2")),
+                Arguments.of("name with a tab", headers("a", "1", "b\tad", "v", "b", "2")));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

@@ -147,6 +147,16 @@ class KafkaToMqttRouteTest {
                         "rendered MQTT topic name '$SYS/cmd' starts with '$'; such topics are reserved for the broker"),
                 Arguments.of("key with U+0000", "devices/{key}", record("t", 0, utf8("a\u0000b")),
                         "rendered MQTT topic name contains U+0000 at index 9"),
+                // Mosquitto 2.0 and HiveMQ CE close the connection on these (MQTT 5 § 1.5.4 lets them): they used to be
+                // published, taking the publishing connection down until publish-ends-connection dead-lettered them.
+                Arguments.of("key with a control character", "devices/{key}", record("t", 0, utf8("bell\u0007")),
+                        "rendered MQTT topic name contains U+0007 at index 12, a control character or Unicode"
+                                + " non-character that MQTT disallows; brokers close the connection of a client that"
+                                + " publishes to it"),
+                Arguments.of("header with a non-character", "d/{header:h}", record("t", 0, null, "h", "\uFFFF"),
+                        "rendered MQTT topic name contains U+FFFF at index 2, a control character or Unicode"
+                                + " non-character that MQTT disallows; brokers close the connection of a client that"
+                                + " publishes to it"),
                 Arguments.of("over-long topic", "t/{key}", record("t", 0, utf8("x".repeat(65_534))),
                         "rendered MQTT topic name is 65536 bytes long in UTF-8; the maximum is 65535"),
                 Arguments.of("over-long in UTF-8 bytes, not chars", "{key}", record("t", 0, utf8("\u00e9".repeat(32_768))),
@@ -274,15 +284,23 @@ class KafkaToMqttRouteTest {
 
     /**
      * The fixed text of a templated topic is checked at startup too: a literal wildcard there would otherwise
-     * dead-letter every single record.
+     * dead-letter every single record, and a code point MQTT disallows would too (brokers close the connection on it).
      */
     @ParameterizedTest
-    @CsvSource({"a/+/{key}", "devices/{key}/#"})
-    void rejectsWildcardsInTheLiteralTextOfATemplate(String template) {
+    @CsvSource(delimiter = '|', value = {
+        "a/+/{key}          | contains wildcard '+' in its fixed text; topic names cannot contain it",
+        "devices/{key}/#    | contains wildcard '#' in its fixed text; topic names cannot contain it",
+        "a\tb/{key}         | contains U+0009 in its fixed text, a control character or Unicode non-character that"
+                + " MQTT disallows",
+        "{key}/\u0085       | contains U+0085 in its fixed text",
+        "{key}/\uFDD0x      | contains U+FDD0 in its fixed text",
+        "{key}/\uD83F\uDFFE | contains U+1FFFE in its fixed text",
+    })
+    void rejectsWhatTopicNamesCannotHaveInTheLiteralTextOfATemplate(String template, String reason) {
         Template parsed = Template.parse(template, KafkaRecordFields.PLACEHOLDERS);
 
         assertThatThrownBy(() -> new KafkaToMqttRoute("r", KafkaTopicSelector.topic("t"), "g", parsed, 1, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("wildcard");
+                .hasMessageStartingWith("route 'r': MQTT topic template '" + template + "' " + reason);
     }
 }

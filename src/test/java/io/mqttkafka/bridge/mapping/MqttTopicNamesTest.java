@@ -12,7 +12,9 @@ class MqttTopicNamesTest {
 
     static Stream<String> legalTopics() {
         return Stream.of("a", "a/b/c", "a//b", "/a", "a/", "/", "caf\u00e9/\uD83D\uDE00", "a b/c{d}", "a$",
-                "x".repeat(65_535), "\u00e9".repeat(32_767));
+                "x".repeat(65_535), "\u00e9".repeat(32_767),
+                // Next to the disallowed code points: '~', U+00A0, U+FDCF, U+FDF0, U+FFFD, U+10000.
+                "a~\u00a0\uFDCF\uFDF0\uFFFD\uD800\uDC00");
     }
 
     @ParameterizedTest
@@ -36,7 +38,23 @@ class MqttTopicNamesTest {
                 Arguments.of("x".repeat(65_536), "MQTT topic name is 65536 bytes long in UTF-8; the maximum is 65535"),
                 Arguments.of("\u00e9".repeat(32_768), "is 65536 bytes long in UTF-8"),
                 Arguments.of("\u20ac".repeat(21_846), "is 65538 bytes long in UTF-8"),
-                Arguments.of("\uD83D\uDE00".repeat(16_384), "is 65536 bytes long in UTF-8"));
+                Arguments.of("\uD83D\uDE00".repeat(16_384), "is 65536 bytes long in UTF-8"),
+                // Disallowed code points (MQTT 5 § 1.5.4): Mosquitto and HiveMQ close the connection on them.
+                Arguments.of("a/\u0001", "MQTT topic name contains U+0001 at index 2, a control character or Unicode"
+                        + " non-character that MQTT disallows; brokers close the connection of a client that publishes"
+                        + " to it"),
+                Arguments.of("a\tb", "contains U+0009 at index 1"),
+                Arguments.of("a\nb", "contains U+000A at index 1"),
+                Arguments.of("a\u001Fb", "contains U+001F at index 1"),
+                Arguments.of("a\u007Fb", "contains U+007F at index 1"),
+                Arguments.of("a\u0085b", "contains U+0085 at index 1"),
+                Arguments.of("a\u009Fb", "contains U+009F at index 1"),
+                Arguments.of("a\uFDD0b", "contains U+FDD0 at index 1"),
+                Arguments.of("a\uFDEFb", "contains U+FDEF at index 1"),
+                Arguments.of("a\uFFFEb", "contains U+FFFE at index 1"),
+                Arguments.of("a\uFFFF", "contains U+FFFF at index 1"),
+                Arguments.of("\u00e9/\uD83F\uDFFF", "contains U+1FFFF at index 2"),
+                Arguments.of("a/\uDBFF\uDFFE", "contains U+10FFFE at index 2"));
     }
 
     @ParameterizedTest

@@ -41,6 +41,11 @@ class TopicFilterTest {
                 Arguments.of("a/\u0000", "must not contain U+0000 (found at index 2)"),
                 Arguments.of("a/\uD800", "unpaired surrogate U+D800 at index 2"),
                 Arguments.of("a/\uDC00b", "unpaired surrogate U+DC00 at index 2"),
+                Arguments.of("a/\tb", "contains U+0009 at index 2, a control character or Unicode non-character that"
+                        + " MQTT disallows"),
+                Arguments.of("a/\u0085", "contains U+0085 at index 2"),
+                Arguments.of("a/\uFFFE", "contains U+FFFE at index 2"),
+                Arguments.of("\uD83D\uDE00/\uD83F\uDFFF", "contains U+1FFFF at index 3"),
                 Arguments.of("a".repeat(65_536), "is 65536 bytes long in UTF-8; the maximum is 65535"),
                 Arguments.of("\u00e9".repeat(32_768), "is 65536 bytes long in UTF-8"));
     }
