@@ -10,7 +10,10 @@ import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.mqttkafka.bridge.testing.HiveMqTlsResource;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
@@ -30,6 +33,7 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @QuarkusTestResource(value = HiveMqTlsResource.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BridgeServiceTlsTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -38,6 +42,7 @@ class BridgeServiceTlsTest {
     BridgeService service;
 
     @Test
+    @Order(1)
     void bridgesBothDirectionsOverMutualTlsToATls12OnlyBroker() throws Exception {
         Awaitility.await("bridge connected over TLS").atMost(TIMEOUT)
                 .until(() -> service.runtime() != null && service.runtime().isReady());
@@ -56,6 +61,40 @@ class BridgeServiceTlsTest {
             assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo("19.5");
             Awaitility.await("command published over TLS").atMost(TIMEOUT).until(() -> subscriber.count() == 1);
             assertThat(subscriber.received().get(0).text()).isEqualTo("close");
+        }
+    }
+
+    /**
+     * Rotation the Quarkus way: the CA, the broker's certificate and the bridge's client certificate are replaced on
+     * disk while the broker is down; Quarkus reloads {@code quarkus.tls.mqtt} at its {@code reload-period} (1 s here),
+     * and the bridge reconnects with the new material when the broker is back, without a restart. A record produced
+     * while the broker was down reaches the (persistent) subscriber: nothing lost at QoS 1.
+     */
+    @Test
+    @Order(2)
+    void certificatesRotatedOnDiskAreUsedAfterTheReloadPeriodWithoutARestart() throws Exception {
+        Awaitility.await("bridge connected over TLS").atMost(TIMEOUT)
+                .until(() -> service.runtime() != null && service.runtime().isReady());
+        String device = SharedBrokers.unique("rotated-dev");
+        try (MqttTestSubscriber subscriber = MqttTestSubscriber.subscribePersistent(HiveMqTlsResource.plainPort(), 1,
+                "devices/" + device + "/commands");
+                KafkaTestProducer producer = new KafkaTestProducer(SharedBrokers.kafka().bootstrapServers())) {
+            HiveMqTlsResource.restartBroker(() -> {
+                HiveMqTlsResource.installPki();
+                try {
+                    producer.send("device-commands", device, "during".getBytes(StandardCharsets.UTF_8))
+                            .get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            Awaitility.await("the record of the outage published with the new certificates").atMost(TIMEOUT)
+                    .until(() -> subscriber.count() >= 1);
+            assertThat(subscriber.received()).extracting(MqttTestSubscriber.Received::text).containsOnly("during");
+            producer.send("device-commands", device, "after".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+            Awaitility.await("a record after the rotation").atMost(TIMEOUT)
+                    .until(() -> subscriber.received().stream().anyMatch(received -> received.text().equals("after")));
         }
     }
 }
