@@ -184,8 +184,9 @@ class MosquittoTlsTest {
      * The password file is read again before every connection attempt: after the password changed on the broker and in
      * the file, the bridge's next reconnect logs in with the new one, without a restart.
      */
-    @Test
-    void aChangedPasswordFileIsUsedAtTheNextReconnect() throws Exception {
+    @ParameterizedTest(name = "MQTT {0}")
+    @ValueSource(ints = {5, 3})
+    void aChangedPasswordFileIsUsedAtTheNextReconnect(int protocolVersion) throws Exception {
         Path brokerPasswords = certs.resolve(SharedBrokers.unique("rotating-passwords"));
         writePasswordFile(brokerPasswords, USER, "first-Pa55word");
         Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), "first-Pa55word\n");
@@ -196,7 +197,7 @@ class MosquittoTlsTest {
         try (MosquittoProcess broker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert()
                 + "\ncertfile " + server.cert() + "\nkeyfile " + server.key() + "\nallow_anonymous false\npassword_file "
                 + brokerPasswords + "\n")) {
-            BridgeConfig config = bridgeConfig(broker, 5)
+            BridgeConfig config = bridgeConfig(broker, protocolVersion)
                     .set("bridge.mqtt.username", USER)
                     .set("bridge.mqtt.password-file", passwordFile.toString())
                     .mapping("rotation", root + "/+", 1, topic, null)
@@ -215,7 +216,7 @@ class MosquittoTlsTest {
                 Awaitility.await("reconnected with the second password").atMost(TIMEOUT)
                         .until(() -> log.containing(reconnected).size() == 1 && bridge.isReady());
                 assertThat(log.containing("refused the login")).as("logins refused").isEmpty();
-                try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), 5)) {
+                try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), protocolVersion)) {
                     publisher.publish(root + "/dev-1", "after rotation".getBytes(StandardCharsets.UTF_8), 1)
                             .get(30, TimeUnit.SECONDS);
                 }
