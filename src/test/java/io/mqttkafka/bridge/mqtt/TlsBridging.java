@@ -54,6 +54,8 @@ final class TlsBridging {
                         root + "/commands/#");
                 MqttTestClient publisher = MqttTestClient.connect(plainPort, protocolVersion);
                 KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
+            // Subscribed first: the bridge's session is new, so the broker keeps nothing for it before that.
+            Awaitility.await("bridge connected over TLS and subscribed").atMost(TIMEOUT).until(bridge::isReady);
             for (int qos = 0; qos <= 2; qos++) {
                 publisher.publish(root + "/q" + qos + "/dev-1", ("reading at QoS " + qos).getBytes(StandardCharsets.UTF_8),
                         qos).get(30, TimeUnit.SECONDS);
