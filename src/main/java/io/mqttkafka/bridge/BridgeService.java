@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.ConfigValue;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
@@ -61,9 +62,12 @@ public class BridgeService {
                 "bridge.mqtt.tls-configuration-name: no TLS configuration named '" + name + "'; define it with "
                         + "quarkus.tls." + name + ".trust-store.* (and key-store.* for mutual TLS)")));
         // Quarkus fills in TLS 1.3 alone when protocols are not set; the bridge offers 1.2 too then (MqttTls), so it
-        // must know whether the user chose them.
-        Optional<List<String>> protocols = ConfigProvider.getConfig()
-                .getOptionalValues("quarkus.tls." + quoted(name) + ".protocols", String.class);
+        // must know whether the user chose them. The mapping's default comes from the lowest-ordinal source.
+        String key = "quarkus.tls." + quoted(name) + ".protocols";
+        ConfigValue value = ConfigProvider.getConfig().getConfigValue(key);
+        Optional<List<String>> protocols = value.getValue() != null && value.getSourceOrdinal() > Integer.MIN_VALUE
+                ? ConfigProvider.getConfig().getOptionalValues(key, String.class)
+                : Optional.empty();
         return MqttTls.of(tls, vertx, protocols);
     }
 

@@ -38,7 +38,9 @@ import io.quarkus.test.junit.QuarkusTest;
  * broker addresses are overridden), started by {@link BridgeService} at startup.
  */
 @QuarkusTest
-@QuarkusTestResource(EmbeddedBrokersResource.class)
+// Restricted: unrestricted, it would also configure the other @QuarkusTest (BridgeServiceTlsTest), whose broker
+// settings it would override.
+@QuarkusTestResource(value = EmbeddedBrokersResource.class, restrictToAnnotatedClass = true)
 class BridgeServiceTest {
 
     /** Generous for one message on local brokers; the bridge's own reconnect delay is at most 30 s. */

@@ -27,12 +27,15 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     private final Path home;
     /** Null for none. */
     private final EmbeddedExtension extension;
+    /** Listener elements besides the plain one (e.g. a {@code <tls-tcp-listener>}), or empty. */
+    private final String extraListeners;
     private EmbeddedHiveMQ hivemq;
 
-    private EmbeddedMqttBroker(int port, Path home, EmbeddedExtension extension) {
+    private EmbeddedMqttBroker(int port, Path home, EmbeddedExtension extension, String extraListeners) {
         this.port = port;
         this.home = home;
         this.extension = extension;
+        this.extraListeners = extraListeners;
     }
 
     /** Starts a broker on {@code port} with a fresh data folder; blocks until it accepts connections. */
@@ -45,9 +48,18 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
      * behave as some brokers do, e.g. refuse publishes with a reason code); null for none.
      */
     public static EmbeddedMqttBroker start(int port, EmbeddedExtension extension) {
+        return start(port, extension, "");
+    }
+
+    /**
+     * As {@link #start(int, EmbeddedExtension)}, with more listeners beside the plain one on {@code port}:
+     * {@code extraListeners} is XML placed inside HiveMQ's {@code <listeners>}, e.g. a {@code <tls-tcp-listener>} (tests
+     * of the bridge's TLS use one; HiveMQ reads PKCS#12 and JKS stores).
+     */
+    public static EmbeddedMqttBroker start(int port, EmbeddedExtension extension, String extraListeners) {
         try {
             EmbeddedMqttBroker broker = new EmbeddedMqttBroker(port, Files.createTempDirectory("embedded-hivemq-"),
-                    extension);
+                    extension, extraListeners);
             broker.startAgain();
             return broker;
         } catch (IOException e) {
@@ -73,6 +85,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                                 <port>%d</port>
                                 <bind-address>127.0.0.1</bind-address>
                             </tcp-listener>
+                            %s
                         </listeners>
                         <mqtt>
                             <queued-messages>
@@ -86,7 +99,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                             <enabled>false</enabled>
                         </anonymous-usage-statistics>
                     </hivemq>
-                    """.formatted(port));
+                    """.formatted(port, extraListeners));
             EmbeddedHiveMQBuilder builder = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
                     .withDataFolder(Files.createDirectories(home.resolve("data")))

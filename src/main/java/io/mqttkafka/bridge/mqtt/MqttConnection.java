@@ -24,15 +24,18 @@ import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3DisconnectException;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException;
 import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientReconnector;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAck;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
@@ -46,6 +49,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 
 import io.mqttkafka.bridge.config.BridgeConfig;
@@ -308,18 +312,25 @@ public final class MqttConnection {
                     .applySubscription();
         }
         client5.subscribe(complete.build()).whenComplete((subAck, failure) -> {
+            Mqtt5SubAck answer = subAck;
             if (failure != null) {
-                subscribed.set(false);
-                LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId, describe(failure));
-                return;
+                // The client fails the whole subscribe when the broker refused any filter; the SUBACK in the exception
+                // says which, and why.
+                if (!(unwrap(failure) instanceof Mqtt5SubAckException refused)) {
+                    subscribed.set(false);
+                    LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId,
+                            describe(failure));
+                    return;
+                }
+                answer = refused.getMqttMessage();
             }
-            List<Mqtt5SubAckReasonCode> codes = subAck.getReasonCodes();
+            List<Mqtt5SubAckReasonCode> codes = answer.getReasonCodes();
             boolean allAccepted = true;
             for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
                 logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
                 allAccepted &= !codes.get(i).isError();
             }
-            subscriptionsAccepted = allAccepted;
+            onSubscriptionsAnswered(allAccepted);
         });
     }
 
@@ -333,19 +344,39 @@ public final class MqttConnection {
                     .applySubscription();
         }
         client3.subscribe(complete.build()).whenComplete((subAck, failure) -> {
+            Mqtt3SubAck answer = subAck;
             if (failure != null) {
-                subscribed.set(false);
-                LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId, describe(failure));
-                return;
+                if (!(unwrap(failure) instanceof Mqtt3SubAckException refused)) {
+                    subscribed.set(false);
+                    LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId,
+                            describe(failure));
+                    return;
+                }
+                answer = refused.getMqttMessage();
             }
-            List<Mqtt3SubAckReturnCode> codes = subAck.getReturnCodes();
+            List<Mqtt3SubAckReturnCode> codes = answer.getReturnCodes();
             boolean allAccepted = true;
             for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
                 logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
                 allAccepted &= !codes.get(i).isError();
             }
-            subscriptionsAccepted = allAccepted;
+            onSubscriptionsAnswered(allAccepted);
         });
+    }
+
+    /**
+     * A refused subscription keeps the bridge not ready, and is asked for again on the next connection: a broker whose
+     * ACL was fixed then accepts it without a restart of the bridge.
+     */
+    private void onSubscriptionsAnswered(boolean allAccepted) {
+        subscriptionsAccepted = allAccepted;
+        if (!allAccepted) {
+            subscribed.set(false);
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private void logSubscription(MqttSubscription subscription, boolean error, String code) {

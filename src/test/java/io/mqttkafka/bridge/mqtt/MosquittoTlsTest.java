@@ -7,11 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,16 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.BridgeConfig;
-import io.mqttkafka.bridge.config.Endpoints;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.LogCapture;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
 import io.mqttkafka.bridge.testing.MqttTestClient;
-import io.mqttkafka.bridge.testing.MqttTestSubscriber;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestCertificates;
 import io.mqttkafka.bridge.testing.TestConfigs;
@@ -100,7 +94,8 @@ class MosquittoTlsTest {
                 .set("bridge.mqtt.password-file", passwordFile.toString());
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
 
-        assertBridgesBothDirections(passwordBroker, configs, protocolVersion, tls.resolver());
+        TlsBridging.assertBridgesBothDirections(passwordBroker.port(), ROOT + "/", configs, protocolVersion,
+                tls.resolver());
     }
 
     @ParameterizedTest(name = "MQTT {0}")
@@ -109,8 +104,8 @@ class MosquittoTlsTest {
         TestCertificates.Pem client = ca.client(SharedBrokers.unique("client"), CLIENT_CN);
         TestTlsConfiguration tls = TestTlsConfiguration.mutual("mqtt", ca.ca().cert(), client.cert(), client.key());
 
-        assertBridgesBothDirections(mutualBroker, bridgeConfig(mutualBroker, protocolVersion), protocolVersion,
-                tls.resolver());
+        TlsBridging.assertBridgesBothDirections(mutualBroker.port(), ROOT + "/",
+                bridgeConfig(mutualBroker, protocolVersion), protocolVersion, tls.resolver());
     }
 
     /**
@@ -125,7 +120,7 @@ class MosquittoTlsTest {
                 .set("bridge.mqtt.password", PASSWORD)
                 .build();
 
-        assertConnectionFailsWith(config, name -> {
+        TlsBridging.assertConnectionFailsWith(config, name -> {
             throw new AssertionError("no TLS configuration is named");
         }, passwordBroker.securePort(), "TLS: the broker's certificate is not trusted by the JVM's default trust store");
     }
@@ -134,7 +129,8 @@ class MosquittoTlsTest {
     void aClientCertificateRequiredButNotConfiguredIsReported() {
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
 
-        assertConnectionFailsWith(bridgeConfig(mutualBroker, 5).build(), tls.resolver(), mutualBroker.securePort(),
+        TlsBridging.assertConnectionFailsWith(bridgeConfig(mutualBroker, 5).build(), tls.resolver(),
+                mutualBroker.securePort(),
                 "TLS: the broker requires a client certificate and TLS configuration 'mqtt' has no key store");
     }
 
@@ -149,7 +145,7 @@ class MosquittoTlsTest {
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
 
         try (LogCapture log = LogCapture.of("io.mqttkafka")) {
-            assertConnectionFailsWith(config, tls.resolver(), passwordBroker.securePort(),
+            TlsBridging.assertConnectionFailsWith(config, tls.resolver(), passwordBroker.securePort(),
                     "the broker refused the login of user 'bridge' (NOT_AUTHORIZED): wrong user name or password, or "
                             + "the user may not connect");
             assertThat(log.containing(wrong)).as("log lines with the password").isEmpty();
@@ -160,7 +156,8 @@ class MosquittoTlsTest {
     void aBrokerCertificateForAnotherHostIsRefused() {
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
 
-        assertConnectionFailsWith(bridgeConfig(otherHostBroker, 5).build(), tls.resolver(), otherHostBroker.securePort(),
+        TlsBridging.assertConnectionFailsWith(bridgeConfig(otherHostBroker, 5).build(), tls.resolver(),
+                otherHostBroker.securePort(),
                 "TLS: the broker's certificate does not name the host '127.0.0.1' (host-name verification: "
                         + "No subject alternative names matching IP address 127.0.0.1 found)");
     }
@@ -174,7 +171,7 @@ class MosquittoTlsTest {
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).withHostnameVerification("NONE");
 
         try (LogCapture log = LogCapture.of("io.mqttkafka");
-                BridgeRuntime bridge = started(bridgeConfig(otherHostBroker, 5).build(), tls.resolver())) {
+                BridgeRuntime bridge = TlsBridging.started(bridgeConfig(otherHostBroker, 5).build(), tls.resolver())) {
             Awaitility.await("connected despite the host name").atMost(TIMEOUT).until(bridge::isReady);
             assertThat(log.containing("Host-name verification of the MQTT broker's certificate is off")).containsExactly(
                     "Host-name verification of the MQTT broker's certificate is off (TLS configuration 'mqtt' sets "
@@ -187,8 +184,9 @@ class MosquittoTlsTest {
      * The password file is read again before every connection attempt: after the password changed on the broker and in
      * the file, the bridge's next reconnect logs in with the new one, without a restart.
      */
-    @Test
-    void aChangedPasswordFileIsUsedAtTheNextReconnect() throws Exception {
+    @ParameterizedTest(name = "MQTT {0}")
+    @ValueSource(ints = {5, 3})
+    void aChangedPasswordFileIsUsedAtTheNextReconnect(int protocolVersion) throws Exception {
         Path brokerPasswords = certs.resolve(SharedBrokers.unique("rotating-passwords"));
         writePasswordFile(brokerPasswords, USER, "first-Pa55word");
         Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), "first-Pa55word\n");
@@ -199,7 +197,7 @@ class MosquittoTlsTest {
         try (MosquittoProcess broker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert()
                 + "\ncertfile " + server.cert() + "\nkeyfile " + server.key() + "\nallow_anonymous false\npassword_file "
                 + brokerPasswords + "\n")) {
-            BridgeConfig config = bridgeConfig(broker, 5)
+            BridgeConfig config = bridgeConfig(broker, protocolVersion)
                     .set("bridge.mqtt.username", USER)
                     .set("bridge.mqtt.password-file", passwordFile.toString())
                     .mapping("rotation", root + "/+", 1, topic, null)
@@ -207,7 +205,8 @@ class MosquittoTlsTest {
             String reconnected = "MQTT connection of " + config.mqtt().clientId().orElseThrow() + " to 127.0.0.1:"
                     + broker.securePort() + " re-established";
             try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
-                    BridgeRuntime bridge = started(config, TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).resolver())) {
+                    BridgeRuntime bridge = TlsBridging.started(config,
+                            TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).resolver())) {
                 Awaitility.await("connected with the first password").atMost(TIMEOUT).until(bridge::isReady);
 
                 writePasswordFile(brokerPasswords, USER, "second-Pa55word");
@@ -217,7 +216,7 @@ class MosquittoTlsTest {
                 Awaitility.await("reconnected with the second password").atMost(TIMEOUT)
                         .until(() -> log.containing(reconnected).size() == 1 && bridge.isReady());
                 assertThat(log.containing("refused the login")).as("logins refused").isEmpty();
-                try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), 5)) {
+                try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), protocolVersion)) {
                     publisher.publish(root + "/dev-1", "after rotation".getBytes(StandardCharsets.UTF_8), 1)
                             .get(30, TimeUnit.SECONDS);
                 }
@@ -225,61 +224,6 @@ class MosquittoTlsTest {
                         .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
                         .containsExactly("after rotation");
             }
-        }
-    }
-
-    private static void assertBridgesBothDirections(MosquittoProcess broker, TestConfigs configs, int protocolVersion,
-            Function<String, MqttTls> namedTls) throws Exception {
-        String root = ROOT + "/" + SharedBrokers.unique("tls");
-        String topic = SharedBrokers.unique("tls-in");
-        String commands = SharedBrokers.unique("tls-commands");
-        KafkaTestProducer.createTopic(bootstrap(), topic, 1);
-        KafkaTestProducer.createTopic(bootstrap(), commands, 1);
-        configs.mapping("q0", root + "/q0/+", 0, topic, null)
-                .mapping("q1", root + "/q1/+", 1, topic, null)
-                .mapping("q2", root + "/q2/+", 2, topic, null)
-                .reverseMapping("commands", commands, root + "/commands/{key}", 1, false, null);
-        BridgeConfig config = configs.build();
-
-        try (BridgeRuntime bridge = started(config, namedTls);
-                MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(broker.port(), protocolVersion, 1,
-                        root + "/commands/#");
-                MqttTestClient publisher = MqttTestClient.connect(broker.port(), protocolVersion);
-                KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
-            for (int qos = 0; qos <= 2; qos++) {
-                publisher.publish(root + "/q" + qos + "/dev-1", ("reading at QoS " + qos).getBytes(StandardCharsets.UTF_8),
-                        qos).get(30, TimeUnit.SECONDS);
-            }
-            producer.send(commands, "valve-7", "open".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
-
-            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestConsumer.readAtLeast(bootstrap(), topic, 3, TIMEOUT);
-            assertThat(records).extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
-                    .containsExactlyInAnyOrder("reading at QoS 0", "reading at QoS 1", "reading at QoS 2");
-            Awaitility.await("the Kafka record published over TLS").atMost(TIMEOUT).until(() -> subscriber.count() == 1);
-            MqttTestSubscriber.Received received = subscriber.received().get(0);
-            assertThat(received.topic()).isEqualTo(root + "/commands/valve-7");
-            assertThat(received.text()).isEqualTo("open");
-        }
-    }
-
-    /**
-     * The bridge cannot connect: the cause shows in a warning that names the connection, the broker and
-     * {@code expectedCause}; the bridge stays not ready meanwhile.
-     */
-    private static void assertConnectionFailsWith(BridgeConfig config, Function<String, MqttTls> namedTls, int port,
-            String expectedCause) {
-        String clientId = config.mqtt().clientId().orElseThrow();
-        List<String> expectedLines = List.of(clientId, clientId + "-pub").stream()
-                .map(id -> "MQTT connection of " + id + " to 127.0.0.1:" + port + " lost or refused: " + expectedCause)
-                .toList();
-        try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
-                BridgeRuntime bridge = started(config, namedTls)) {
-            Awaitility.await("the failure logged for both connections").atMost(TIMEOUT)
-                    .until(() -> expectedLines.stream().allMatch(line -> !log.containing(line).isEmpty()));
-            assertThat(bridge.isReady()).as("ready").isFalse();
-            // Once per connection, not at every attempt (the next line comes at the 11th attempt, seconds later).
-            assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(2);
-            assertThat(log.containing("established")).as("connections established").isEmpty();
         }
     }
 
@@ -296,12 +240,6 @@ class MosquittoTlsTest {
                 // Both connections exist, so that both report failures.
                 .mapping("in", ROOT + "/in/+", 1, SharedBrokers.unique("unused"), null)
                 .reverseMapping("out", SharedBrokers.unique("unused"), ROOT + "/out", 1, false, null);
-    }
-
-    private static BridgeRuntime started(BridgeConfig config, Function<String, MqttTls> namedTls) {
-        BridgeRuntime bridge = new BridgeRuntime(config, Endpoints.from(config), new SimpleMeterRegistry(), namedTls);
-        bridge.start();
-        return bridge;
     }
 
     static void writePasswordFile(Path file, String user, String password) {
