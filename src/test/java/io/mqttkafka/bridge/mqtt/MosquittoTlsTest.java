@@ -59,7 +59,7 @@ class MosquittoTlsTest {
         ca = TestCertificates.newCa(certs, "test-ca");
         TestCertificates.Pem server = ca.server("broker");
         Path passwords = certs.resolve("passwords");
-        writePasswordFile(passwords, USER, PASSWORD);
+        MosquittoProcess.writePasswordFile(passwords, USER, PASSWORD);
         Path acl = certs.resolve("acl");
         Files.writeString(acl, "user " + USER + "\ntopic readwrite " + ROOT + "/#\n\nuser " + CLIENT_CN
                 + "\ntopic readwrite " + ROOT + "/#\n");
@@ -188,7 +188,7 @@ class MosquittoTlsTest {
     @ValueSource(ints = {5, 3})
     void aChangedPasswordFileIsUsedAtTheNextReconnect(int protocolVersion) throws Exception {
         Path brokerPasswords = certs.resolve(SharedBrokers.unique("rotating-passwords"));
-        writePasswordFile(brokerPasswords, USER, "first-Pa55word");
+        MosquittoProcess.writePasswordFile(brokerPasswords, USER, "first-Pa55word");
         Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), "first-Pa55word\n");
         TestCertificates.Pem server = ca.server(SharedBrokers.unique("rotating-broker"));
         String root = ROOT + "/" + SharedBrokers.unique("rotation");
@@ -209,7 +209,7 @@ class MosquittoTlsTest {
                             TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).resolver())) {
                 Awaitility.await("connected with the first password").atMost(TIMEOUT).until(bridge::isReady);
 
-                writePasswordFile(brokerPasswords, USER, "second-Pa55word");
+                MosquittoProcess.writePasswordFile(brokerPasswords, USER, "second-Pa55word");
                 Files.writeString(passwordFile, "second-Pa55word\n");
                 broker.restart();
 
@@ -240,22 +240,6 @@ class MosquittoTlsTest {
                 // Both connections exist, so that both report failures.
                 .mapping("in", ROOT + "/in/+", 1, SharedBrokers.unique("unused"), null)
                 .reverseMapping("out", SharedBrokers.unique("unused"), ROOT + "/out", 1, false, null);
-    }
-
-    static void writePasswordFile(Path file, String user, String password) {
-        try {
-            Process process = new ProcessBuilder("mosquitto_passwd", "-c", "-b", file.toString(), user, password)
-                    .redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IllegalStateException("mosquitto_passwd failed: " + output);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot run mosquitto_passwd", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String bootstrap() {
