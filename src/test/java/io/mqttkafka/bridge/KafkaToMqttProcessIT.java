@@ -35,7 +35,7 @@ class KafkaToMqttProcessIT {
     /**
      * Bound on each wait below. Measured: both cases together took 17.4 s in the clean-clone CI run of 2026-12-05 (2
      * cores); a wait also covers a process start (up to 90 s in BridgeProcess when the machine is loaded) and a
-     * rebalance held for {@code revoke-timeout} (30 s by default), and 180 s covers both with room to spare.
+     * rebalance held for {@code revoke-timeout} (10 s by default), and 180 s covers both with room to spare.
      */
     private static final Duration TIMEOUT = Duration.ofSeconds(180);
     private static final int RECORDS = 10_000;
