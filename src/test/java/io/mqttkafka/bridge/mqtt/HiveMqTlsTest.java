@@ -30,6 +30,7 @@ import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.dev.EmbeddedMqttBroker;
 import io.mqttkafka.bridge.testing.FreePorts;
+import io.mqttkafka.bridge.testing.HiveMqTlsResource;
 import io.mqttkafka.bridge.testing.LogCapture;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestCertificates;
@@ -54,21 +55,10 @@ class HiveMqTlsTest {
     static void startBroker() throws IOException {
         certs = Files.createTempDirectory("hivemq-tls-test-");
         ca = TestCertificates.newCa(certs, "hivemq-test-ca");
-        Path keystore = ca.pkcs12(ca.server("broker"), "broker.p12", "broker-store-pw");
-        Path truststore = ca.trustStore("clients.p12", "trust-store-pw");
+        Path keystore = ca.pkcs12(ca.server("broker"), "broker.p12", HiveMqTlsResource.BROKER_STORE_PASSWORD);
+        Path truststore = ca.trustStore("clients.p12", HiveMqTlsResource.TRUST_STORE_PASSWORD);
         tlsPort = FreePorts.next();
-        String listener = """
-                <tls-tcp-listener>
-                    <port>%d</port>
-                    <bind-address>127.0.0.1</bind-address>
-                    <tls>
-                        <keystore><path>%s</path><password>broker-store-pw</password><private-key-password>broker-store-pw</private-key-password></keystore>
-                        <truststore><path>%s</path><password>trust-store-pw</password></truststore>
-                        <protocols><protocol>TLSv1.2</protocol></protocols>
-                        <client-authentication-mode>REQUIRED</client-authentication-mode>
-                    </tls>
-                </tls-tcp-listener>
-                """.formatted(tlsPort, keystore, truststore);
+        String listener = HiveMqTlsResource.tls12ListenerRequiringClientCertificates(tlsPort, keystore, truststore);
         EmbeddedExtension authorizer = EmbeddedExtension.builder()
                 .withId("refuse-forbidden").withName("refuse-forbidden").withVersion("1")
                 .withExtensionMain(new RefuseForbiddenSubscriptions()).build();

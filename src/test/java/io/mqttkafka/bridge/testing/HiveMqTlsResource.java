@@ -21,10 +21,33 @@ public class HiveMqTlsResource implements QuarkusTestResourceLifecycleManager {
     /** The password the bridge reads from its password file (HiveMQ CE accepts any; it must simply be sent). */
     public static final String PASSWORD = "quarkus-tls-Pa55";
 
+    /** The password of the broker's PKCS#12 key store and of its trust store, for {@link #tls12ListenerRequiringClientCertificates}. */
+    public static final String BROKER_STORE_PASSWORD = "broker-store-pw";
+    public static final String TRUST_STORE_PASSWORD = "trust-store-pw";
+
     private static EmbeddedMqttBroker broker;
     private static int tlsPort;
     private static Path home;
     private static int generation;
+
+    /**
+     * A HiveMQ {@code <tls-tcp-listener>} on loopback {@code port} that speaks TLS 1.2 only and requires a client
+     * certificate; the stores are PKCS#12 with {@link #BROKER_STORE_PASSWORD} and {@link #TRUST_STORE_PASSWORD}.
+     */
+    public static String tls12ListenerRequiringClientCertificates(int port, Path keyStore, Path trustStore) {
+        return """
+                <tls-tcp-listener>
+                    <port>%d</port>
+                    <bind-address>127.0.0.1</bind-address>
+                    <tls>
+                        <keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore>
+                        <truststore><path>%s</path><password>%s</password></truststore>
+                        <protocols><protocol>TLSv1.2</protocol></protocols>
+                        <client-authentication-mode>REQUIRED</client-authentication-mode>
+                    </tls>
+                </tls-tcp-listener>
+                """.formatted(port, keyStore, BROKER_STORE_PASSWORD, BROKER_STORE_PASSWORD, trustStore, TRUST_STORE_PASSWORD);
+    }
 
     @Override
     public Map<String, String> start() {
@@ -36,18 +59,8 @@ public class HiveMqTlsResource implements QuarkusTestResourceLifecycleManager {
         }
         installPki();
         tlsPort = FreePorts.next();
-        String listener = """
-                <tls-tcp-listener>
-                    <port>%d</port>
-                    <bind-address>127.0.0.1</bind-address>
-                    <tls>
-                        <keystore><path>%s</path><password>broker-store-pw</password><private-key-password>broker-store-pw</private-key-password></keystore>
-                        <truststore><path>%s</path><password>trust-store-pw</password></truststore>
-                        <protocols><protocol>TLSv1.2</protocol></protocols>
-                        <client-authentication-mode>REQUIRED</client-authentication-mode>
-                    </tls>
-                </tls-tcp-listener>
-                """.formatted(tlsPort, home.resolve("broker.p12"), home.resolve("clients.p12"));
+        String listener = tls12ListenerRequiringClientCertificates(tlsPort, home.resolve("broker.p12"),
+                home.resolve("clients.p12"));
         broker = FreePorts.startOnFreePort(port -> EmbeddedMqttBroker.start(port, null, listener));
         Path passwordFile = home.resolve("mqtt-password");
         try {
@@ -79,8 +92,8 @@ public class HiveMqTlsResource implements QuarkusTestResourceLifecycleManager {
     public static synchronized void installPki() {
         generation++;
         TestCertificates ca = TestCertificates.newCa(home.resolve("pki-" + generation), "quarkus-test-ca-" + generation);
-        ca.pkcs12(ca.server("broker"), "broker.p12", "broker-store-pw");
-        ca.trustStore("clients.p12", "trust-store-pw");
+        ca.pkcs12(ca.server("broker"), "broker.p12", BROKER_STORE_PASSWORD);
+        ca.trustStore("clients.p12", TRUST_STORE_PASSWORD);
         TestCertificates.Pem client = ca.client("bridge", "bridge");
         copy(home.resolve("pki-" + generation).resolve("broker.p12"), home.resolve("broker.p12"));
         copy(home.resolve("pki-" + generation).resolve("clients.p12"), home.resolve("clients.p12"));
