@@ -49,13 +49,14 @@ class BridgeServiceTest {
     @Inject
     BridgeService service;
 
-    @TestHTTPResource("/q/health/ready")
+    // Management URLs already end in the management root path (/q).
+    @TestHTTPResource(value = "/health/ready", management = true)
     URI readiness;
 
-    @TestHTTPResource("/q/health/live")
+    @TestHTTPResource(value = "/health/live", management = true)
     URI liveness;
 
-    @TestHTTPResource("/q/metrics")
+    @TestHTTPResource(value = "/metrics", management = true)
     URI metrics;
 
     @Test

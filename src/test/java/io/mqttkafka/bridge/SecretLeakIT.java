@@ -201,7 +201,7 @@ class SecretLeakIT {
                 }
             }
             for (String path : List.of("/q/health", "/q/health/live", "/q/health/ready", "/q/metrics")) {
-                outputs.add(get(bridge.httpPort(), path));
+                outputs.add(get(bridge.managementPort(), path));
             }
             assertThat(bridge.stopGracefully(Duration.ofSeconds(60))).isEqualTo(143);
             outputs.add(bridge.log());

@@ -20,6 +20,7 @@ import org.awaitility.Awaitility;
 public final class BridgeProcess implements AutoCloseable {
 
     private static final String SUBSCRIBED = "Subscribed to '";
+    private static final String MANAGEMENT_LISTENING = "Management interface listening on http://";
 
     private final Path workDir;
     private final Map<String, String> overrides;
@@ -112,17 +113,25 @@ public final class BridgeProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** The HTTP port of the current run (Quarkus logs it once listening). */
-    public int httpPort() {
-        awaitLog("Listening on: http://");
+    /**
+     * The management port of the current run (health and metrics; Quarkus logs it once listening). Tests start the
+     * bridge on a free port ({@code quarkus.management.port=0}) bound to loopback unless they override it.
+     */
+    public int managementPort() {
+        return managementAddress().getPort();
+    }
+
+    /** The address the management interface of the current run listens on, as Quarkus logs it. */
+    public java.net.URI managementAddress() {
+        awaitLog(MANAGEMENT_LISTENING);
         String log = log();
-        int at = log.indexOf("Listening on: http://", logLengthAtStart) + "Listening on: http://".length();
-        int colon = log.indexOf(':', at);
-        int end = colon + 1;
-        while (end < log.length() && Character.isDigit(log.charAt(end))) {
+        int at = log.indexOf(MANAGEMENT_LISTENING, logLengthAtStart) + MANAGEMENT_LISTENING.length();
+        int end = at;
+        while (end < log.length() && !Character.isWhitespace(log.charAt(end))) {
             end++;
         }
-        return Integer.parseInt(log.substring(colon + 1, end));
+        // The line ends the address with a full stop: "... listening on http://0.0.0.0:9000."
+        return java.net.URI.create("http://" + log.substring(at, end).replaceAll("\\.$", ""));
     }
 
     /**
@@ -130,7 +139,7 @@ public final class BridgeProcess implements AutoCloseable {
      * labels contain {@code labelFilter} (empty for all), read from {@code /q/metrics}.
      */
     public double metric(String metric, String labelFilter) {
-        return PrometheusMetrics.sum(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/metrics"), metric,
+        return PrometheusMetrics.sum(java.net.URI.create("http://127.0.0.1:" + managementPort() + "/q/metrics"), metric,
                 labelFilter);
     }
 
@@ -138,7 +147,7 @@ public final class BridgeProcess implements AutoCloseable {
     public int readinessStatus() {
         try {
             return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + httpPort() + "/q/health/ready")).build(),
+                    java.net.URI.create("http://127.0.0.1:" + managementPort() + "/q/health/ready")).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -155,7 +164,10 @@ public final class BridgeProcess implements AutoCloseable {
         command.add("-Xmx" + heap);
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.addAll(jvmOptions);
-        command.add("-Dquarkus.http.port=0");
+        command.add("-Dquarkus.management.port=0");
+        if (!overrides.containsKey("quarkus.management.host")) {
+            command.add("-Dquarkus.management.host=127.0.0.1");
+        }
         overrides.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(applicationJar().toString());
