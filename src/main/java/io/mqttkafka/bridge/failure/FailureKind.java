@@ -101,6 +101,26 @@ public enum FailureKind {
         return null;
     }
 
+    /**
+     * How a failed MQTT publish reads in a log line or dead-letter reason: for a broker's refusal its reason code and,
+     * when the broker gave one, its reason string (the client's own exception message says only that the
+     * acknowledgement "contained an Error Code"); otherwise the exception.
+     */
+    public static String describeMqttFailure(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        com.hivemq.client.mqtt.datatypes.MqttUtf8String reasonString = null;
+        if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException pubAck) {
+            reasonString = pubAck.getMqttMessage().getReasonString().orElse(null);
+        } else if (cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException pubRec) {
+            reasonString = pubRec.getMqttMessage().getReasonString().orElse(null);
+        }
+        String code = mqttRefusalCode(cause);
+        if (code == null) {
+            return String.valueOf(cause);
+        }
+        return "reason code " + code + (reasonString == null ? "" : " ('" + reasonString + "')");
+    }
+
     /** The exception behind the wrappers that futures add ({@code CompletionException}, {@code ExecutionException}). */
     public static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;

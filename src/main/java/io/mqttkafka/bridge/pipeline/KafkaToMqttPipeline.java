@@ -580,7 +580,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         publish.failures++;
         if (FailureKind.classifyMqttPublish(cause) == FailureKind.POISON) {
             deadLetter(publish.record, publish.kafkaRecord, publish.route, FailureKind.mqttReasonCode(cause),
-                    "MQTT broker or client refused the publish to '" + publish.message.topic() + "': " + cause,
+                    "MQTT broker or client refused the publish to '" + publish.message.topic() + "': "
+                            + FailureKind.describeMqttFailure(cause),
                     publish.message.topic(), cause);
             return;
         }
@@ -588,7 +589,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         if (refusal != null && ++publish.refusals >= MAX_REFUSALS) {
             deadLetter(publish.record, publish.kafkaRecord, publish.route, "publish-refused",
                     "MQTT broker refused the publish to '" + publish.message.topic() + "' " + publish.refusals
-                            + " times (" + refusal + "): " + cause, publish.message.topic(), cause);
+                            + " times: " + FailureKind.describeMqttFailure(cause), publish.message.topic(), cause);
             return;
         }
         if (cause instanceof ConnectionLostWithPublishException && ++publish.connectionsEnded >= MAX_CONNECTIONS_ENDED) {

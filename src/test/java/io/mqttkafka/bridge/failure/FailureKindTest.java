@@ -49,10 +49,15 @@ class FailureKindTest {
      * (and the optional reason string) is answered.
      */
     private static <T> T ack(Class<T> type, Object reasonCode) {
+        return ack(type, reasonCode, null);
+    }
+
+    private static <T> T ack(Class<T> type, Object reasonCode, String reasonString) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) ->
                 switch (method.getName()) {
                     case "getReasonCode" -> reasonCode;
-                    case "getReasonString" -> Optional.empty();
+                    case "getReasonString" -> Optional.ofNullable(reasonString)
+                            .map(com.hivemq.client.mqtt.datatypes.MqttUtf8String::of);
                     case "toString" -> type.getSimpleName() + "[" + reasonCode + "]";
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
@@ -172,6 +177,18 @@ class FailureKindTest {
         assertThat(kind).isIn(FailureKind.POISON, FailureKind.TRANSIENT);
         assertThat(kind == FailureKind.POISON).isEqualTo(code == Mqtt5PubAckReasonCode.TOPIC_NAME_INVALID
                 || code == Mqtt5PubAckReasonCode.NOT_AUTHORIZED || code == Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+    }
+
+    /** A refusal reads as its reason code (and the broker's reason string), not as the client's generic message. */
+    @Test
+    void describesARefusedPublishByItsReasonCodeAndReasonString() {
+        assertThat(FailureKind.describeMqttFailure(new CompletionException(pubAck(Mqtt5PubAckReasonCode.NOT_AUTHORIZED))))
+                .isEqualTo("reason code NOT_AUTHORIZED");
+        assertThat(FailureKind.describeMqttFailure(new Mqtt5PubRecException(ack(Mqtt5PubRec.class,
+                Mqtt5PubRecReasonCode.QUOTA_EXCEEDED, "quota of client x"), "PUBREC"))).isEqualTo(
+                        "reason code QUOTA_EXCEEDED ('quota of client x')");
+        assertThat(FailureKind.describeMqttFailure(new IllegalStateException("client offline")))
+                .isEqualTo("java.lang.IllegalStateException: client offline");
     }
 
     @Test

@@ -83,7 +83,7 @@ class HiveMqTlsTest {
     }
 
     @Test
-    void aBridgeRestrictedToTls13IsToldThereIsNoProtocolInCommon() {
+    void aBridgeRestrictedToTls13IsToldThereIsNoProtocolInCommon() throws Exception {
         TlsBridging.assertConnectionFailsWith(config(5).build(), mutualTls().resolver(Optional.of(List.of("TLSv1.3"))),
                 tlsPort, "TLS: no protocol version in common with the broker (the bridge offers [TLSv1.3]; set "
                         + "quarkus.tls.<name>.protocols) (Received fatal alert: protocol_version)");

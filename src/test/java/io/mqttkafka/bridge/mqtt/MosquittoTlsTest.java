@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,11 +20,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.LogCapture;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
 import io.mqttkafka.bridge.testing.MqttTestClient;
+import io.mqttkafka.bridge.testing.MqttTestSubscriber;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 import io.mqttkafka.bridge.testing.TestCertificates;
 import io.mqttkafka.bridge.testing.TestConfigs;
@@ -113,7 +117,7 @@ class MosquittoTlsTest {
      * connection fails with one line saying so, and the bridge does not become ready.
      */
     @Test
-    void aServerCertificateNotTrustedIsReportedWithTheTrustStoreUsed() {
+    void aServerCertificateNotTrustedIsReportedWithTheTrustStoreUsed() throws Exception {
         BridgeConfig config = plainTlsConfig(passwordBroker, 5)
                 .set("bridge.mqtt.tls.enabled", "true")
                 .set("bridge.mqtt.username", USER)
@@ -126,7 +130,7 @@ class MosquittoTlsTest {
     }
 
     @Test
-    void aClientCertificateRequiredButNotConfiguredIsReported() {
+    void aClientCertificateRequiredButNotConfiguredIsReported() throws Exception {
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
 
         TlsBridging.assertConnectionFailsWith(bridgeConfig(mutualBroker, 5).build(), tls.resolver(),
@@ -135,7 +139,7 @@ class MosquittoTlsTest {
     }
 
     @Test
-    void aWrongPasswordIsReportedNamingTheUserButNotThePassword() throws IOException {
+    void aWrongPasswordIsReportedNamingTheUserButNotThePassword() throws Exception {
         String wrong = "not-the-Pa55word-" + SharedBrokers.unique("x");
         Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), wrong);
         BridgeConfig config = bridgeConfig(passwordBroker, 5)
@@ -152,8 +156,60 @@ class MosquittoTlsTest {
         }
     }
 
+    /**
+     * "Not authorised to publish" over TLS: the ACL gives the bridge's user only its own topics, so the broker refuses a
+     * Kafka → MQTT publish elsewhere with reason code NOT_AUTHORIZED. That record goes to the dead-letter topic naming
+     * the MQTT topic and the reason code; the connection, and the records before and after it, are unaffected. MQTT 5
+     * only: an MQTT 3.1.1 PUBACK carries no reason code, and Mosquitto acknowledges such a publish and drops it.
+     */
     @Test
-    void aBrokerCertificateForAnotherHostIsRefused() {
+    void aPublishTheBrokerRefusesOverTlsIsDeadLetteredWithTheTopicAndReasonCode() throws Exception {
+        String allowedTopic = SharedBrokers.unique("tls-allowed");
+        String refusedTopic = SharedBrokers.unique("tls-refused");
+        String deadLetterTopic = SharedBrokers.unique("tls-dlq");
+        String root = ROOT + "/" + SharedBrokers.unique("acl");
+        String outside = SharedBrokers.unique("outside");
+        KafkaTestProducer.createTopic(bootstrap(), allowedTopic, 1);
+        KafkaTestProducer.createTopic(bootstrap(), refusedTopic, 1);
+        Path passwordFile = Files.writeString(certs.resolve(SharedBrokers.unique("password")), PASSWORD);
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .set("bridge.mqtt.port", Integer.toString(passwordBroker.securePort()))
+                .set("bridge.mqtt.tls-configuration-name", "mqtt")
+                .set("bridge.mqtt.username", USER)
+                .set("bridge.mqtt.password-file", passwordFile.toString())
+                .set("bridge.dead-letter-topic", deadLetterTopic)
+                .reverseMapping("allowed", allowedTopic, root + "/{key}", 1, false, null)
+                .reverseMapping("refused", refusedTopic, outside + "/{key}", 1, false, null)
+                .build();
+        Instant since = Instant.now();
+
+        try (MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(passwordBroker.port(), 5, 1, root + "/#");
+                BridgeRuntime bridge = TlsBridging.started(config,
+                        TestTlsConfiguration.trusting("mqtt", ca.ca().cert()).resolver());
+                KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
+            Awaitility.await("connected over TLS").atMost(TIMEOUT).until(bridge::isReady);
+            producer.send(allowedTopic, "valve-1", "before".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+            producer.send(refusedTopic, "valve-2", "refused".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+            producer.send(allowedTopic, "valve-3", "after".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+
+            ConsumerRecord<byte[], byte[]> deadLetter = KafkaTestConsumer.readAtLeast(bootstrap(), deadLetterTopic, 1,
+                    TIMEOUT).get(0);
+            assertThat(new String(deadLetter.value(), StandardCharsets.UTF_8)).isEqualTo("refused");
+            assertThat(KafkaTestConsumer.header(deadLetter, BridgeHeaders.DLQ_REASON)).isEqualTo("not-authorized: MQTT "
+                    + "broker or client refused the publish to '" + outside + "/valve-2': reason code NOT_AUTHORIZED");
+            assertThat(KafkaTestConsumer.header(deadLetter, BridgeHeaders.DLQ_TARGET_TOPIC)).isEqualTo(outside
+                    + "/valve-2");
+            assertThat(Instant.parse(KafkaTestConsumer.header(deadLetter, BridgeHeaders.DLQ_TIME))).isAfter(since);
+            Awaitility.await("the records around it published").atMost(TIMEOUT).until(() -> subscriber.count() >= 2);
+            assertThat(subscriber.received()).extracting(MqttTestSubscriber.Received::text)
+                    .containsExactlyInAnyOrder("before", "after");
+            assertThat(bridge.metrics().deadLetteredCount("not-authorized")).isEqualTo(1);
+            assertThat(bridge.isReady()).as("ready").isTrue();
+        }
+    }
+
+    @Test
+    void aBrokerCertificateForAnotherHostIsRefused() throws Exception {
         TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert());
 
         TlsBridging.assertConnectionFailsWith(bridgeConfig(otherHostBroker, 5).build(), tls.resolver(),

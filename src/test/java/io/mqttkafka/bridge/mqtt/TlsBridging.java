@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.config.Endpoints;
+import io.mqttkafka.bridge.testing.KafkaGroups;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.LogCapture;
@@ -74,27 +75,57 @@ final class TlsBridging {
 
     /**
      * The bridge cannot connect: the cause shows in a warning that names the connection, the broker and
-     * {@code expectedCause}; the bridge stays not ready meanwhile.
+     * {@code expectedCause}; the bridge stays not ready meanwhile and moves no data. A record waits in the Kafka topic
+     * of every Kafka → MQTT mapping of {@code config} (made here; the config must name each topic, with the default
+     * group): the bridge polls it, but publishes nothing and commits no offset, so the record is still there to go
+     * once the connection works.
      */
     static void assertConnectionFailsWith(BridgeConfig config, Function<String, MqttTls> namedTls, int port,
-            String expectedCause) {
+            String expectedCause) throws Exception {
         String clientId = config.mqtt().clientId().orElseThrow();
         List<String> expectedLines = List.of(clientId, clientId + "-pub").stream()
                 .map(id -> "MQTT connection of " + id + " to 127.0.0.1:" + port + " lost or refused: " + expectedCause)
                 .toList();
+        List<String> waiting = config.kafkaToMqtt().stream().map(mapping -> mapping.kafkaTopic().orElseThrow()).toList();
+        try (KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
+            for (String topic : waiting) {
+                KafkaTestProducer.createTopic(bootstrap(), topic, 1);
+                producer.send(topic, "valve-1", "must wait for the connection".getBytes(StandardCharsets.UTF_8))
+                        .get(30, TimeUnit.SECONDS);
+            }
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
-                BridgeRuntime bridge = started(config, namedTls)) {
+                BridgeRuntime bridge = started(config, namedTls, registry)) {
             Awaitility.await("the failure logged for both connections").atMost(TIMEOUT)
                     .until(() -> expectedLines.stream().allMatch(line -> !log.containing(line).isEmpty()));
             assertThat(bridge.isReady()).as("ready").isFalse();
             // Once per connection, not at every attempt (the next line comes at the 11th attempt, seconds later).
             assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(2);
             assertThat(log.containing("established")).as("connections established").isEmpty();
+
+            Awaitility.await("the waiting records polled").atMost(TIMEOUT)
+                    .until(() -> registry.counter("bridge.kafka.records.consumed").count() == waiting.size());
+            for (var mapping : config.kafkaToMqtt()) {
+                assertThat(bridge.metrics().publishedCount(mapping.name())).as("published by " + mapping.name()).isZero();
+            }
+            for (var mapping : config.mqttToKafka()) {
+                assertThat(bridge.metrics().writtenCount(mapping.name())).as("written by " + mapping.name()).isZero();
+            }
+            for (String topic : waiting) {
+                assertThat(KafkaGroups.committedTotal(bootstrap(), config.id(), topic)).as("committed on " + topic)
+                        .isZero();
+            }
         }
     }
 
     static BridgeRuntime started(BridgeConfig config, Function<String, MqttTls> namedTls) {
-        BridgeRuntime bridge = new BridgeRuntime(config, Endpoints.from(config), new SimpleMeterRegistry(), namedTls);
+        return started(config, namedTls, new SimpleMeterRegistry());
+    }
+
+    private static BridgeRuntime started(BridgeConfig config, Function<String, MqttTls> namedTls,
+            SimpleMeterRegistry registry) {
+        BridgeRuntime bridge = new BridgeRuntime(config, Endpoints.from(config), registry, namedTls);
         bridge.start();
         return bridge;
     }
