@@ -10,6 +10,11 @@ record BenchCase(Kind kind, int qos, int size) {
         KAFKA_LIMIT("kafka-limit"),
         /** Harness publisher → Mosquitto → bridge → Kafka → harness consumer. */
         BRIDGE_M2K("bridge-m2k"),
+        /**
+         * {@link #BRIDGE_M2K} with the bridge connected to Mosquitto's TLS listener (a second bridge process, the same
+         * broker): what TLS costs the bridge path (issue 19).
+         */
+        BRIDGE_M2K_TLS("bridge-m2k-tls"),
         /** The same through the naive Quarkus peer (bench/naive-bridge). */
         NAIVE_M2K("naive-m2k"),
         /** Harness producer → Kafka → bridge → Mosquitto → harness subscriber. */

@@ -80,6 +80,7 @@ public final class Benchmark {
             for (int qos = 0; qos <= 2; qos++) {
                 cases.add(new BenchCase(Kind.BRIDGE_M2K, qos, size));
             }
+            cases.add(new BenchCase(Kind.BRIDGE_M2K_TLS, 1, size));
             for (int qos : BenchmarkRig.NAIVE_QOS_LEVELS) {
                 cases.add(new BenchCase(Kind.NAIVE_M2K, qos, size));
             }
@@ -124,6 +125,9 @@ public final class Benchmark {
             try (LoadPublisher publisher = new LoadPublisher(rig.mosquitto().port(), "bench-publisher", options.window(),
                     CaseRunner.STALL)) {
                 rig.startBridge();
+                if (cases.stream().anyMatch(c -> c.kind() == Kind.BRIDGE_M2K_TLS)) {
+                    rig.startTlsBridge();
+                }
                 if (cases.stream().anyMatch(c -> c.kind() == Kind.NAIVE_M2K)) {
                     // "Tuned": a buffer for every message of a case, so the overflow never fails the channel.
                     rig.startNaivePeers(Math.max(options.messages(), options.warmUpMessages()) + 10_000, publisher);

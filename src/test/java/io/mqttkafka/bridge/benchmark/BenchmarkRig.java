@@ -12,6 +12,7 @@ import io.mqttkafka.bridge.testing.BridgeProcess;
 import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
+import io.mqttkafka.bridge.testing.TestCertificates;
 
 /**
  * Everything the cases run against, started once per benchmark run: Mosquitto, a Kafka broker, the bridge and
@@ -24,6 +25,7 @@ final class BenchmarkRig implements AutoCloseable {
     /** The smallrye-mqtt connector refuses QoS 2 on an incoming channel ("SRMSG17001: Invalid QoS value: 2"). */
     static final int[] NAIVE_QOS_LEVELS = {0, 1};
     static final String BRIDGE_ID = "bench-bridge";
+    static final String TLS_BRIDGE_ID = "bench-bridge-tls";
     static final String K2M_GROUP = "bench-k2m";
     private static final int PARTITIONS = 3;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -55,6 +57,9 @@ final class BenchmarkRig implements AutoCloseable {
     private MosquittoProcess mosquitto;
     private KafkaBrokerProcess kafka;
     private BridgeProcess bridge;
+    private BridgeProcess tlsBridge;
+    /** The CA that signed the broker's TLS listener certificate, the one thing the TLS bridge trusts. */
+    private TestCertificates.Pem tlsCa;
 
     BenchmarkRig(Path workDir) {
         this.workDir = workDir;
@@ -66,6 +71,14 @@ final class BenchmarkRig implements AutoCloseable {
 
     static String m2kKafkaTopic(int qos, int size) {
         return "bench-m2k-q" + qos + "-" + size;
+    }
+
+    static String m2kTlsMqttTopic(int qos, int size) {
+        return "bench/m2k-tls/q" + qos + "/" + size;
+    }
+
+    static String m2kTlsKafkaTopic(int qos, int size) {
+        return "bench-m2k-tls-q" + qos + "-" + size;
     }
 
     static String naiveMqttTopic(int qos, int size) {
@@ -96,10 +109,18 @@ final class BenchmarkRig implements AutoCloseable {
         return "bench-kafka-limit-" + size;
     }
 
-    /** Starts Mosquitto and Kafka and creates the topics. */
+    /**
+     * Starts Mosquitto (plain TCP, and a TLS listener on a second port with a certificate made here) and Kafka, and
+     * creates the topics.
+     */
     void startBrokers() {
         System.out.println("Starting Mosquitto and Kafka ...");
-        mosquitto = track(MosquittoProcess.start());
+        Path certificates = workDir.resolve("tls");
+        TestCertificates ca = TestCertificates.newCa(certificates, "bench-ca");
+        TestCertificates.Pem server = ca.server("broker");
+        tlsCa = ca.ca();
+        mosquitto = track(MosquittoProcess.startWithSecondListener("cafile " + tlsCa.cert() + "\ncertfile "
+                + server.cert() + "\nkeyfile " + server.key() + "\nallow_anonymous true\n"));
         mosquitto.followSysTopics();
         kafka = track(KafkaBrokerProcess.start(Map.of()));
         List<String> topics = new ArrayList<>(List.of("mqtt-kafka-bridge.dead-letter"));
@@ -113,6 +134,7 @@ final class BenchmarkRig implements AutoCloseable {
         }
         for (int size : SIZES) {
             topics.add(kafkaLimitTopic(size));
+            topics.add(m2kTlsKafkaTopic(1, size));
         }
         topics.add(k2mKafkaTopic(0));
         topics.add(k2mKafkaTopic(1));
@@ -180,6 +202,55 @@ final class BenchmarkRig implements AutoCloseable {
         bridge.start();
         bridge.awaitSubscribed(3);
         bridge.awaitLog("Kafka → MQTT consumer of group " + K2M_GROUP + " assigned");
+    }
+
+    /**
+     * Starts the second bridge, connected to Mosquitto's TLS listener and trusting only the CA made for it, with one
+     * MQTT → Kafka mapping at QoS 1. Everything else is as for the plain bridge (heap, MQTT version, receive maximum,
+     * Kafka properties, JVM options), so that bridge-m2k-tls against bridge-m2k measures TLS and nothing else. The
+     * bridge offers TLS 1.3 and 1.2 (its default); Mosquitto negotiates 1.3.
+     */
+    void startTlsBridge() {
+        StringBuilder yaml = new StringBuilder("""
+                bridge:
+                  id: %s
+                  mqtt:
+                    host: 127.0.0.1
+                    port: %d
+                    client-id: %s
+                    protocol-version: %s
+                    tls-configuration-name: mqtt
+                %s  kafka:
+                    bootstrap-servers: %s
+                """.formatted(TLS_BRIDGE_ID, mosquitto.securePort(), TLS_BRIDGE_ID, BRIDGE_PROTOCOL_VERSION,
+                BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "" : "    receive-maximum: " + BRIDGE_RECEIVE_MAXIMUM + "\n",
+                kafka.bootstrapServers()));
+        Map<String, String> kafkaProperties = bridgeKafkaProperties();
+        if (!kafkaProperties.isEmpty()) {
+            yaml.append("    properties:\n");
+            kafkaProperties.forEach((key, value) -> yaml.append("      \"").append(key).append("\": \"").append(value)
+                    .append("\"\n"));
+        }
+        yaml.append("""
+                  mqtt-to-kafka:
+                    - name: m2k-tls-q1
+                      filter: bench/m2k-tls/q1/{size}
+                      qos: 1
+                      kafka-topic: bench-m2k-tls-q1-{size}
+                quarkus:
+                  tls:
+                    mqtt:
+                      trust-store:
+                        pem:
+                          certs: %s
+                """.formatted(tlsCa.cert().toAbsolutePath()));
+        System.out.println("Starting the bridge over TLS ...");
+        tlsBridge = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap(BRIDGE_HEAP));
+        if (!BRIDGE_JVM_OPTIONS.isBlank()) {
+            tlsBridge.jvmOptions(List.of(BRIDGE_JVM_OPTIONS.trim().split("\\s+")));
+        }
+        tlsBridge.start();
+        tlsBridge.awaitSubscribed(1);
     }
 
     /**
@@ -271,6 +342,16 @@ final class BenchmarkRig implements AutoCloseable {
             bridge.awaitSubscribed(3);
         }
         return bridge;
+    }
+
+    /** The bridge over TLS, started again first if it exited, as {@link #bridge()}. */
+    BridgeProcess tlsBridge() {
+        if (!tlsBridge.isAlive()) {
+            System.out.println("The bridge over TLS had exited; starting it again");
+            tlsBridge.start();
+            tlsBridge.awaitSubscribed(1);
+        }
+        return tlsBridge;
     }
 
     NaivePeerProcess naivePeer(int qos) {

@@ -111,6 +111,12 @@ final class CaseRunner implements AutoCloseable {
                 bridge = rig.bridge();
                 pid = bridge.pid();
             }
+            case BRIDGE_M2K_TLS -> {
+                topic = BenchmarkRig.m2kTlsMqttTopic(qos, size);
+                receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kTlsKafkaTopic(qos, size), counter);
+                bridge = rig.tlsBridge();
+                pid = bridge.pid();
+            }
             default -> throw new IllegalArgumentException("Not an MQTT-published case: " + benchCase.name());
         }
         try (receiver) {

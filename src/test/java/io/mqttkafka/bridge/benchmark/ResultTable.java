@@ -179,6 +179,9 @@ final class ResultTable {
                 if (qos == 2) {
                     ratios.add(ratio("bridge QoS 2 / QoS 1", benchCase, new BenchCase(Kind.BRIDGE_M2K, 1, size), ratesByRep));
                 }
+            } else if (benchCase.kind() == Kind.BRIDGE_M2K_TLS) {
+                ratios.add(ratio("bridge over TLS / plain TCP", benchCase, new BenchCase(Kind.BRIDGE_M2K, qos, size),
+                        ratesByRep));
             } else if (benchCase.kind() == Kind.BRIDGE_K2M) {
                 ratios.add(ratio("Kafka→MQTT bridge / bare MQTT publisher", benchCase, new BenchCase(Kind.DRAIN, qos, size),
                         ratesByRep));
