@@ -345,6 +345,17 @@ public interface BridgeConfig {
         boolean retain();
 
         /**
+         * Whether the values of {@code {key}} and {@code {header:NAME}} may contain {@code /} and so span several topic
+         * levels (key {@code site-1/valve-2} into {@code devices/{key}/commands} gives
+         * {@code devices/site-1/valve-2/commands}). Off by default: a record whose value would add levels to the ones
+         * the template fixes is dead-lettered, so that whoever writes to the Kafka topic cannot reach MQTT topics the
+         * template does not describe (another device's command topic, a deeper level that other subscribers match).
+         */
+        @WithName("multi-level-values")
+        @WithDefault("false")
+        boolean multiLevelValues();
+
+        /**
          * What to do with a record that can never be published as it is (its topic cannot be rendered, or the
          * broker refuses it): {@code dead-letter} (write it to the dead-letter topic, then commit),
          * {@code ignore} (commit it, count it) or {@code fail} (stop consuming, report not alive).

@@ -343,7 +343,7 @@ public final class BridgeConfigValidator {
             if (problems.size() == problemsBefore) {
                 try {
                     routes.add(new KafkaToMqttRoute(mapping.name(), source, groupId, mqttTopic, mapping.qos(),
-                            mapping.retain()));
+                            mapping.retain(), mapping.multiLevelValues()));
                     keyByRoute.put(mapping.name(), prefix + (mapping.kafkaTopic().isPresent() ? "kafka-topic"
                             : "kafka-topic-pattern"));
                 } catch (IllegalArgumentException e) {

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param mqttTopic template for the MQTT topic, parsed against {@link KafkaRecordFields#PLACEHOLDERS}
  * @param qos the publish QoS, 0..2
  * @param retain whether messages are published retained (a tombstone then clears the retained message)
+ * @param multiLevelValues whether key and header values may contain {@code /} and so add topic levels; when not, a
+ *        record whose value would is refused
  */
 public record KafkaToMqttRoute(
         String name,
@@ -19,7 +21,14 @@ public record KafkaToMqttRoute(
         String groupId,
         Template mqttTopic,
         int qos,
-        boolean retain) {
+        boolean retain,
+        boolean multiLevelValues) {
+
+    /** A route whose values must stay within one topic level each (the configuration's default). */
+    public KafkaToMqttRoute(String name, KafkaTopicSelector source, String groupId, Template mqttTopic, int qos,
+            boolean retain) {
+        this(name, source, groupId, mqttTopic, qos, retain, false);
+    }
 
     public KafkaToMqttRoute {
         Objects.requireNonNull(name, "route name must not be null");
@@ -70,7 +79,8 @@ public record KafkaToMqttRoute(
     /**
      * Renders the MQTT topic for one record, or explains why the record cannot be published: a
      * placeholder without a value (no key, missing header, bytes that are not UTF-8), an empty topic level
-     * produced by an empty value, or a result that is not a legal MQTT topic name.
+     * produced by an empty value, a result that is not a legal MQTT topic name, or (unless
+     * {@code multiLevelValues}) a value with {@code /}, which would add levels to those the template fixes.
      */
     public Rendering render(KafkaRecordFields record) {
         for (String placeholder : mqttTopic.placeholders()) {
@@ -89,6 +99,15 @@ public record KafkaToMqttRoute(
                 && emptyLevels(topic) > emptyLevels(mqttTopic.render(placeholder -> "x"))) {
             return Rendering.rejected("rendered MQTT topic '" + topic + "' has an empty level"
                     + emptyPlaceholders(record) + "; publishing it would reach a different topic than intended");
+        }
+        if (!multiLevelValues) {
+            for (String placeholder : mqttTopic.placeholders()) {
+                if (record.value(placeholder).indexOf('/') >= 0) {
+                    return Rendering.rejected("{" + placeholder + "} contains '/', which would add levels to MQTT "
+                            + "topic template '" + mqttTopic + "' (rendered '" + topic + "'); set multi-level-values: "
+                            + "true on the mapping to let values span levels");
+                }
+            }
         }
         return Rendering.of(topic);
     }

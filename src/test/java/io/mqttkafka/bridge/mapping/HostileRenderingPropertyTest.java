@@ -450,10 +450,16 @@ class HostileRenderingPropertyTest {
 
         int tries = PropertyCheck.forAll("Kafka keys and headers render a publishable MQTT topic or are refused", TRIES,
                 HostileRenderingPropertyTest::kafkaCase, HostileRenderingPropertyTest::shrink, c -> {
+                    Template template = Template.parse(c.mqttTopic().text(), KafkaRecordFields.PLACEHOLDERS);
+                    // multi-level-values: true, where a value's '/' spans levels; the default is checked at the end.
                     KafkaToMqttRoute route = new KafkaToMqttRoute("r", KafkaTopicSelector.topic(c.topic()), "g",
-                            Template.parse(c.mqttTopic().text(), KafkaRecordFields.PLACEHOLDERS), 1, false);
+                            template, 1, false, true);
+                    KafkaToMqttRoute singleLevelRoute = new KafkaToMqttRoute("r", KafkaTopicSelector.topic(c.topic()),
+                            "g", template, 1, false);
                     KafkaRecordFields fields = new KafkaRecordFields(c.topic(), c.partition(), c.key(), c::lastHeader);
                     KafkaToMqttRoute.Rendering rendering = route.render(fields);
+                    KafkaToMqttRoute.Rendering singleLevel = singleLevelRoute.render(
+                            new KafkaRecordFields(c.topic(), c.partition(), c.key(), c::lastHeader));
 
                     String missing = c.mqttTopic().placeholders().stream().filter(p -> modelValue(c, p) == null)
                             .findFirst().orElse(null);
@@ -478,6 +484,7 @@ class HostileRenderingPropertyTest {
                         assertThat(rendering.isRejected()).as("%s renders '%s' (%s)", c, PropertyCheck.show(expected),
                                 refusal).isTrue();
                         assertThat(rendering.rejectReason()).as("%s", c).isNotBlank();
+                        assertThat(singleLevel.rejectReason()).as("%s by default", c).isEqualTo(rendering.rejectReason());
                         outcomes.get(refusal).incrementAndGet();
                         return;
                     }
@@ -497,6 +504,14 @@ class HostileRenderingPropertyTest {
                     assertThat(emptyLevels(topic)).as("empty levels of %s", c).isEqualTo(emptyLevels(baseline));
                     outcomes.get(slashesFromValues > 0 ? "published with a '/' from a value" : "published")
                             .incrementAndGet();
+                    // By default a value stays within its level: the same topic, or refused when a value has a '/'.
+                    if (slashesFromValues > 0) {
+                        assertThat(singleLevel.isRejected()).as("%s by default", c).isTrue();
+                        assertThat(singleLevel.rejectReason()).as("%s by default", c).contains("contains '/'")
+                                .contains("multi-level-values");
+                    } else {
+                        assertThat(singleLevel.topic()).as("%s by default", c).isEqualTo(topic);
+                    }
                 });
 
         System.out.println("  " + outcomes);

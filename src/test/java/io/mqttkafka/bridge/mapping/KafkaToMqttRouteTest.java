@@ -21,9 +21,16 @@ class KafkaToMqttRouteTest {
     private static final byte[] NOT_UTF8 = {(byte) 0xC3, 0x28};
     private static final String ALLOWED = "allowed: {key}, {partition}, {topic}, {header:<name>}";
 
+    /** A route as configured by default: each value stays within one topic level. */
     private static KafkaToMqttRoute route(String mqttTopic) {
         return new KafkaToMqttRoute("r", KafkaTopicSelector.topic("commands"), "g",
                 Template.parse(mqttTopic, KafkaRecordFields.PLACEHOLDERS), 1, false);
+    }
+
+    /** A route with {@code multi-level-values: true}: a value with '/' spans levels. */
+    private static KafkaToMqttRoute multiLevelRoute(String mqttTopic) {
+        return new KafkaToMqttRoute("r", KafkaTopicSelector.topic("commands"), "g",
+                Template.parse(mqttTopic, KafkaRecordFields.PLACEHOLDERS), 1, false, true);
     }
 
     private static byte[] utf8(String s) {
@@ -49,7 +56,7 @@ class KafkaToMqttRouteTest {
     static Stream<Arguments> renderings() {
         return Stream.of(
                 Arguments.of("devices/{key}/cmd", record("commands", 0, utf8("dev-1")), "devices/dev-1/cmd"),
-                // A key with '/' spans levels: that is how one mapping reaches a hierarchy of devices.
+                // With multi-level-values, a key with '/' spans levels: one mapping reaches a hierarchy of devices.
                 Arguments.of("devices/{key}/cmd", record("commands", 0, utf8("site-1/dev-1")),
                         "devices/site-1/dev-1/cmd"),
                 Arguments.of("{key}", record("commands", 0, utf8("a/b/c")), "a/b/c"),
@@ -85,11 +92,33 @@ class KafkaToMqttRouteTest {
     @ParameterizedTest(name = "[{index}] {0} -> {2}")
     @MethodSource("renderings")
     void rendersTheTopic(String template, KafkaRecordFields record, String expected) {
-        KafkaToMqttRoute.Rendering rendering = route(template).render(record);
+        KafkaToMqttRoute.Rendering rendering = multiLevelRoute(template).render(record);
 
         assertThat(rendering.isRejected()).as(rendering.rejectReason()).isFalse();
         assertThat(rendering.rejectReason()).isNull();
         assertThat(rendering.topic()).isEqualTo(expected);
+    }
+
+    /**
+     * By default the same records render alike, except those whose value has a '/': they would add levels to the ones
+     * the template fixes, and are refused naming the placeholder and the setting that allows it.
+     */
+    @ParameterizedTest(name = "[{index}] {0} -> {2}")
+    @MethodSource("renderings")
+    void byDefaultOnlyAValueWithASlashIsRefused(String template, KafkaRecordFields record, String expected) {
+        Template parsed = Template.parse(template, KafkaRecordFields.PLACEHOLDERS);
+        String spanning = parsed.placeholders().stream().filter(p -> record.value(p).contains("/")).findFirst()
+                .orElse(null);
+
+        KafkaToMqttRoute.Rendering rendering = route(template).render(record);
+
+        if (spanning == null) {
+            assertThat(rendering.topic()).as(rendering.rejectReason()).isEqualTo(expected);
+        } else {
+            assertThat(rendering.rejectReason()).isEqualTo("{" + spanning + "} contains '/', which would add levels to "
+                    + "MQTT topic template '" + template + "' (rendered '" + expected + "'); set multi-level-values: "
+                    + "true on the mapping to let values span levels");
+        }
     }
 
     static Stream<Arguments> rejections() {
@@ -132,6 +161,14 @@ class KafkaToMqttRouteTest {
                 Arguments.of("key with '//'", "devices/{key}", record("t", 0, utf8("a//b")),
                         "rendered MQTT topic 'devices/a//b' has an empty level; publishing it would reach a"
                                 + " different topic than intended"),
+                Arguments.of("key with '/' (multi-level-values off)", "devices/{key}/cmd", record("t", 0,
+                        utf8("dev-1/cmd/x")), "{key} contains '/', which would add levels to MQTT topic template "
+                                + "'devices/{key}/cmd' (rendered 'devices/dev-1/cmd/x/cmd'); set multi-level-values: "
+                                + "true on the mapping to let values span levels"),
+                Arguments.of("header with '/' (multi-level-values off)", "d/{header:h}", record("t", 0, null, "h",
+                        "other-tenant/x"), "{header:h} contains '/', which would add levels to MQTT topic template "
+                                + "'d/{header:h}' (rendered 'd/other-tenant/x'); set multi-level-values: true on the "
+                                + "mapping to let values span levels"),
                 Arguments.of("whole topic empty", "{key}", record("t", 0, utf8("")),
                         "rendered MQTT topic name must not be empty"),
                 Arguments.of("key with '+'", "devices/{key}/cmd", record("t", 0, utf8("+")),

@@ -65,7 +65,9 @@ class HostileInputTest {
                 .mapping("whole", root + "/whole/{name}", 1, "{name}", null)
                 .mapping("tree", root + "/tree/#", 1, out + ".tree.{1}", null)
                 .reverseMapping("commands", in, root + "/cmd/{key}/{header:kind}", 1, false, null)
-                .reverseMapping("by-key", inByKey, "{key}/cmd", 1, false, null);
+                .reverseMapping("by-key", inByKey, "{key}/cmd", 1, false, null)
+                // Here a key spans levels by choice; in 'commands' (the default) a '/' in a value is refused.
+                .set("bridge.kafka-to-mqtt[1].multi-level-values", "true");
         String bridgeId = configs.build().id();
 
         // MQTT → Kafka: the payload names the case; the value is the dead-letter reason it must get.
@@ -92,6 +94,9 @@ class HostileInputTest {
                 new HostileRecord(in, utf8("bell\u0007"), utf8("open"), "contains U+0007"),
                 new HostileRecord(in, utf8("valve-1"), utf8("\uFFFF"), "contains U+FFFF"),
                 new HostileRecord(in, utf8("a//b"), utf8("open"), "has an empty level"),
+                new HostileRecord(in, utf8("site-1/valve-2"), utf8("close"), "{key} contains '/', which would add "
+                        + "levels to MQTT topic template"),
+                new HostileRecord(in, utf8("valve-1"), utf8("open/../x"), "{header:kind} contains '/'"),
                 new HostileRecord(in, utf8(""), utf8("open"), "has an empty level ({key} is empty)"),
                 new HostileRecord(in, new byte[] {(byte) 0xC0, (byte) 0xAF}, utf8("open"),
                         "the record key is not valid UTF-8"),
@@ -107,9 +112,7 @@ class HostileInputTest {
         goodRecords.put("good-valve", new GoodRecord(in, "valve-1", "open", "line 1\nline 2", root + "/cmd/valve-1/open"));
         // '..' is just a level name in MQTT; it lands where the template puts it.
         goodRecords.put("good-dots", new GoodRecord(in, "..", "open", null, root + "/cmd/../open"));
-        // A key with '/' spans levels (documented in the README's templates section), without empty levels.
-        goodRecords.put("good-spanning", new GoodRecord(in, "site-1/valve-2", "close", null,
-                root + "/cmd/site-1/valve-2/close"));
+        // With multi-level-values a key with '/' spans levels (the README's templates section), without empty levels.
         goodRecords.put("good-by-key", new GoodRecord(inByKey, root + "/valve-3", null, null, root + "/valve-3/cmd"));
 
         Set<String> topicsBefore = kafkaTopics();
