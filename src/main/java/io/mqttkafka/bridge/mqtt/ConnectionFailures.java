@@ -77,7 +77,6 @@ final class ConnectionFailures {
         String message = String.valueOf(ssl.getMessage());
         String lower = message.toLowerCase(Locale.ROOT);
         if (lower.contains("certificate_required")
-                || (lower.contains("handshake_failure") && !tls.hasClientCertificate())
                 || (lower.contains("bad_certificate") && !tls.hasClientCertificate())) {
             return "TLS: the broker requires a client certificate and " + tls.source() + " has no key store (" + message + ")";
         }
@@ -90,8 +89,12 @@ final class ConnectionFailures {
                     + "; set quarkus.tls.<name>.protocols) (" + message + ")";
         }
         if (lower.contains("handshake_failure") || lower.contains("insufficient_security")) {
-            return "TLS: the broker ended the handshake (" + message + "): no cipher suite or protocol in common, or "
-                    + "it refused the client certificate of " + tls.source();
+            // A TLS 1.2 broker answers both a missing cipher suite in common and a missing or refused client
+            // certificate with this one alert; the client cannot tell which, so the line names both.
+            return "TLS: the broker ended the handshake (" + message + "): no cipher suite in common (the bridge offers "
+                    + tls.cipherSuitesOffered() + " with " + tls.protocols() + "), or it "
+                    + (tls.hasClientCertificate() ? "refused the client certificate of " + tls.source()
+                            : "requires a client certificate and " + tls.source() + " has no key store");
         }
         return "TLS: " + plain(ssl);
     }

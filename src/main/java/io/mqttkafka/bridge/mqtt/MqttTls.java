@@ -167,6 +167,11 @@ public final class MqttTls {
         return protocols;
     }
 
+    /** The cipher suites offered, for log lines: the configured ones, or the JVM's defaults when none are set. */
+    public String cipherSuitesOffered() {
+        return cipherSuites.isEmpty() ? "the JVM's default cipher suites" : cipherSuites.toString();
+    }
+
     /** The protocols in {@code requested} that this JVM's TLS implementation does not know. */
     public static List<String> unsupportedProtocols(List<String> requested) {
         try {

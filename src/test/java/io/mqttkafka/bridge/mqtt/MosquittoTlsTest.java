@@ -138,6 +138,41 @@ class MosquittoTlsTest {
                 "TLS: the broker requires a client certificate and TLS configuration 'mqtt' has no key store");
     }
 
+    /** A client certificate the broker does not trust (another CA signed it): the broker refuses it. */
+    @Test
+    void aClientCertificateTheBrokerDoesNotTrustIsReported() throws Exception {
+        TestCertificates otherCa = TestCertificates.newCa(certs.resolve("other-ca"), "other-ca");
+        TestCertificates.Pem client = otherCa.client(SharedBrokers.unique("untrusted-client"), CLIENT_CN);
+        TestTlsConfiguration tls = TestTlsConfiguration.mutual("mqtt", ca.ca().cert(), client.cert(), client.key());
+
+        TlsBridging.assertConnectionFailsWith(bridgeConfig(mutualBroker, 5).build(), tls.resolver(),
+                mutualBroker.securePort(),
+                "TLS: the broker refused the client certificate of TLS configuration 'mqtt' (Received fatal alert: "
+                        + "unknown_ca)");
+    }
+
+    /**
+     * No cipher suite in common: a TLS 1.2 listener that allows only ECDHE-ECDSA with AES-128-GCM, and a bridge whose TLS
+     * configuration offers only AES-256-GCM. TLS 1.2 answers this with the same alert as a missing client certificate,
+     * so the line names both, with what the bridge offered.
+     */
+    @Test
+    void noCipherSuiteInCommonIsReportedWithWhatTheBridgeOffers() throws Exception {
+        TestCertificates.Pem server = ca.server(SharedBrokers.unique("cipher-broker"));
+        try (MosquittoProcess broker = MosquittoProcess.startWithSecondListener("cafile " + ca.ca().cert()
+                + "\ncertfile " + server.cert() + "\nkeyfile " + server.key() + "\ntls_version tlsv1.2\n"
+                + "ciphers ECDHE-ECDSA-AES128-GCM-SHA256\nallow_anonymous true\n")) {
+            TestTlsConfiguration tls = TestTlsConfiguration.trusting("mqtt", ca.ca().cert())
+                    .withCipherSuites("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
+
+            TlsBridging.assertConnectionFailsWith(bridgeConfig(broker, 5).build(),
+                    tls.resolver(java.util.Optional.of(java.util.List.of("TLSv1.2"))), broker.securePort(),
+                    "TLS: the broker ended the handshake (Received fatal alert: handshake_failure): no cipher suite in "
+                            + "common (the bridge offers [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384] with [TLSv1.2]), or "
+                            + "it requires a client certificate and TLS configuration 'mqtt' has no key store");
+        }
+    }
+
     @Test
     void aWrongPasswordIsReportedNamingTheUserButNotThePassword() throws Exception {
         String wrong = "not-the-Pa55word-" + SharedBrokers.unique("x");

@@ -34,11 +34,18 @@ public final class TestTlsConfiguration extends BaseTlsConfiguration {
     private final Path clientCert;
     private final Path clientKey;
     private final Optional<String> hostnameVerification;
+    private final List<String> cipherSuites;
     private volatile PemTrustOptions trust;
     private volatile PemKeyCertOptions keys;
 
     private TestTlsConfiguration(String name, Path caCert, Path clientCert, Path clientKey,
             Optional<String> hostnameVerification) {
+        this(name, caCert, clientCert, clientKey, hostnameVerification, List.of());
+    }
+
+    private TestTlsConfiguration(String name, Path caCert, Path clientCert, Path clientKey,
+            Optional<String> hostnameVerification, List<String> cipherSuites) {
+        this.cipherSuites = List.copyOf(cipherSuites);
         this.name = name;
         this.caCert = caCert;
         this.clientCert = clientCert;
@@ -60,6 +67,11 @@ public final class TestTlsConfiguration extends BaseTlsConfiguration {
     /** The same files, with {@code hostname-verification-algorithm} set to {@code algorithm}. */
     public TestTlsConfiguration withHostnameVerification(String algorithm) {
         return new TestTlsConfiguration(name, caCert, clientCert, clientKey, Optional.of(algorithm));
+    }
+
+    /** The same files, with {@code cipher-suites} set to {@code suites} (JSSE names). */
+    public TestTlsConfiguration withCipherSuites(String... suites) {
+        return new TestTlsConfiguration(name, caCert, clientCert, clientKey, hostnameVerification, List.of(suites));
     }
 
     /** What {@code BridgeService} does with the Quarkus registry: this configuration under its name, no protocols set. */
@@ -104,7 +116,9 @@ public final class TestTlsConfiguration extends BaseTlsConfiguration {
 
     @Override
     public SSLOptions getSSLOptions() {
-        return new SSLOptions();
+        SSLOptions options = new SSLOptions();
+        cipherSuites.forEach(options::addEnabledCipherSuite);
+        return options;
     }
 
     @Override
