@@ -212,6 +212,9 @@ public final class BridgeMetrics {
 
     /** A record of {@code mapping} that Kafka acknowledged {@code nanos} after its MQTT message was received. */
     public void mqttToKafkaLatency(String mapping, int qos, long nanos) {
+        if (!latencyEnabled) {
+            return;
+        }
         latencyTimer(mqttToKafkaLatency, MQTT_TO_KAFKA_LATENCY, mapping, qos).record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -222,6 +225,9 @@ public final class BridgeMetrics {
      * stays the number of publishes.
      */
     public void kafkaToMqttLatency(String mapping, int qos, long millis) {
+        if (!latencyEnabled) {
+            return;
+        }
         if (millis < 0) {
             negativeKafkaToMqttLatency.increment();
             millis = 0;

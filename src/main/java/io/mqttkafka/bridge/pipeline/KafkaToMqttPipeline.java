@@ -87,7 +87,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private static final long PUBLISH_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] EMPTY = new byte[0];
     /** Dead letters: one INFO line per mapping and reason every 10 s at most (the count is in the metrics). */
-    private static final LogThrottle DEAD_LETTER_LINES = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
+    private final LogThrottle deadLetterLines = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
     /**
      * Pauses at the high watermark: at full speed they come every high watermark of records (several a second), so one
      * pause and its resume are logged at INFO per minute and group, the next such line counting those in between.
@@ -714,7 +714,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 record.timestamp(), route.name(), target, reasonCode, reason, failure, true), reasonCode)
                 .whenComplete((written, unwritable) -> {
                     if (unwritable == null) {
-                        long heldBack = DEAD_LETTER_LINES.admit(route.name() + "/" + reasonCode, System.nanoTime());
+                        long heldBack = deadLetterLines.admit(route.name() + "/" + reasonCode, System.nanoTime());
                         if (heldBack >= 0) {
                             LOG.infof("Dead-lettered record %s-%d@%d for mapping %s (%s): %s%s", record.topic(),
                                     record.partition(), record.offset(), route.name(), reasonCode, reason,

@@ -58,7 +58,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private static final Logger LOG = Logger.getLogger(MqttToKafkaPipeline.class);
     private static final Comparator<Write> ARRIVAL_ORDER = Comparator.comparingLong(write -> write.sequence);
     /** Dead letters: one INFO line per mapping and reason every 10 s at most (the count is in the metrics). */
-    private static final LogThrottle DEAD_LETTER_LINES = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
+    private final LogThrottle deadLetterLines = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
 
     private final RouteTable routes;
     private final String bridgeId;
@@ -386,7 +386,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 failure, true);
         deadLetterWriter.write(record, reasonCode).whenComplete((written, unwritable) -> {
             if (unwritable == null) {
-                long heldBack = DEAD_LETTER_LINES.admit(target.route().name() + "/" + reasonCode, System.nanoTime());
+                long heldBack = deadLetterLines.admit(target.route().name() + "/" + reasonCode, System.nanoTime());
                 if (heldBack >= 0) {
                     LOG.infof("Dead-lettered a message from MQTT topic %s for mapping %s (%s): %s%s",
                             pending.message.topic(), target.route().name(), reasonCode, reason,
