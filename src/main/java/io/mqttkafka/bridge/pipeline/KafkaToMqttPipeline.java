@@ -86,8 +86,6 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
      */
     private static final long PUBLISH_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] EMPTY = new byte[0];
-    /** Dead letters: one INFO line per mapping and reason every 10 s at most (the count is in the metrics). */
-    private final LogThrottle deadLetterLines = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
     /**
      * Pauses at the high watermark: at full speed they come every high watermark of records (several a second), so one
      * pause and its resume are logged at INFO per minute and group, the next such line counting those in between.
@@ -148,6 +146,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private volatile String stopReason;
     private volatile int assignedPartitions;
     private long nextCommitNanos;
+    /** Dead letters: one INFO line per mapping and reason every 10 s at most (the count is in the metrics). */
+    private final LogThrottle deadLetterLines = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
     /** Poll thread only: see {@link #PAUSE_LOG_INTERVAL_NANOS}. */
     private final LogThrottle pauseLines = new LogThrottle(PAUSE_LOG_INTERVAL_NANOS);
     /** Poll thread only: when the current pause began, and whether it was logged at INFO (then so is its resume). */
@@ -424,7 +424,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             if (pauseLogged) {
                 LOG.infof("Kafka → MQTT consumer of group %s paused at the high watermark: %d records (%d bytes) in "
                         + "flight%s", group.groupId(), records, bytes, heldBack == 0 ? ""
-                                : "; " + heldBack + " more pauses in the last minute were not logged");
+                                : "; " + heldBack + " more pauses since the last such line were not logged");
             } else {
                 LOG.debugf("Group %s paused: %d records (%d bytes) in flight", group.groupId(), records, bytes);
             }
