@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -28,6 +29,7 @@ import io.mqttkafka.bridge.kafka.TopicPresence;
 import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
+import io.mqttkafka.bridge.metrics.KafkaClientMeters;
 import io.mqttkafka.bridge.mqtt.MqttClientSettings;
 import io.mqttkafka.bridge.mqtt.MqttConnection;
 import io.mqttkafka.bridge.mqtt.MqttSubscription;
@@ -71,6 +73,8 @@ public final class BridgeRuntime implements AutoCloseable {
     /** The connections that exist, subscriber first. */
     private final List<MqttConnection> connections;
     private final BridgeMetrics metrics;
+    /** The Kafka client metrics of the producers and consumers, bound to the registry. */
+    private final KafkaClientMeters kafkaClientMeters;
     /** Whether a mapping may write dead letters: then the dead-letter topic must be usable before anything starts. */
     private final boolean deadLetterTopicUsed;
 
@@ -110,7 +114,7 @@ public final class BridgeRuntime implements AutoCloseable {
         this.endpoints = endpoints;
         this.deadLetterTopicUsed = validated.usesDeadLetters();
         this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
-        this.metrics = new BridgeMetrics(registry);
+        this.metrics = new BridgeMetrics(registry, config.metrics().latency().enabled());
         // Before any Kafka client exists: an unusable TLS setting fails startup with nothing to close.
         this.mqttSettings = MqttClientSettings.of(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(), namedTls);
         BridgeConfig.Kafka kafka = config.kafka();
@@ -119,8 +123,14 @@ public final class BridgeRuntime implements AutoCloseable {
         // one that refused must not outlive the failed startup with its threads and connections.
         Deque<AutoCloseable> created = new ArrayDeque<>();
         try {
+            KafkaClientMeters clientMeters = opened(created,
+                    new KafkaClientMeters(registry, config.metrics().kafkaClientRefresh()));
+            this.kafkaClientMeters = clientMeters;
             this.producers = opened(created, new KafkaProducers(endpoints.kafkaBootstrapServers(), kafka.properties(),
                     clientId, kafka.deliveryTimeout()));
+            for (ProducerProfile profile : ProducerProfile.values()) {
+                clientMeters.bind(producers.get(profile));
+            }
             this.topicPresence = opened(created, new TopicPresence(endpoints.kafkaBootstrapServers(), kafka.properties(),
                     clientId, Duration.ofSeconds(5), REMEMBER_MISSING_TOPICS, nanoClock));
             DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
@@ -140,13 +150,23 @@ public final class BridgeRuntime implements AutoCloseable {
             this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
             boolean mqtt5 = config.mqtt().protocolVersion() == 5;
             this.kafkaToMqtt = validated.kafkaToMqtt().stream()
-                    .map(group -> opened(created, new KafkaToMqttPipeline(group, config.id(),
-                            () -> KafkaConsumers.create(group.groupId(), endpoints.kafkaBootstrapServers(),
-                                    kafka.properties(), clientId),
-                            publisher::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy, metrics,
-                            kafka.consumer(),
-                            config.shutdownTimeout(), config.stallTimeout())))
+                    .map(group -> {
+                        // The consumer is made on the pipeline's poll thread; its meters go when it is closed there.
+                        AtomicReference<AutoCloseable> consumerMeters = new AtomicReference<>();
+                        KafkaToMqttPipeline kafkaToMqttPipeline = opened(created, new KafkaToMqttPipeline(group,
+                                config.id(), () -> {
+                                    var consumer = KafkaConsumers.create(group.groupId(),
+                                            endpoints.kafkaBootstrapServers(), kafka.properties(), clientId);
+                                    consumerMeters.set(clientMeters.bind(consumer));
+                                    return consumer;
+                                },
+                                publisher::publish, mqtt5, deadLetters, deadLetterWriter, validated::failureStrategy,
+                                metrics, kafka.consumer(), config.shutdownTimeout(), config.stallTimeout()));
+                        kafkaToMqttPipeline.afterConsumerClosed(() -> unbind(consumerMeters.getAndSet(null)));
+                        return kafkaToMqttPipeline;
+                    })
                     .toList();
+            registerMeters(routes, validated);
         } catch (RuntimeException | Error failure) {
             closeAll(created, failure);
             throw failure;
@@ -172,6 +192,36 @@ public final class BridgeRuntime implements AutoCloseable {
             throw failure;
         }
         return runtime;
+    }
+
+    /**
+     * The meters that exist from the start: a latency histogram per mapping and QoS, and per MQTT connection its state
+     * and the messages in flight on it (see the README's metrics table).
+     */
+    private void registerMeters(RouteTable routes, BridgeConfigValidator.Routes validated) {
+        routes.routes().forEach(route -> metrics.mqttToKafkaMapping(route.name(), route.qos()));
+        validated.kafkaToMqtt().forEach(group -> group.routes()
+                .forEach(route -> metrics.kafkaToMqttMapping(route.name(), route.qos())));
+        if (subscriber != null) {
+            metrics.mqttConnection("subscriber", subscriber::isConnected, subscriber::reconnects,
+                    subscriber::isSessionPresent);
+            metrics.mqttInFlight("mqtt-to-kafka", mqttToKafka::unacknowledged);
+        }
+        if (publisher != null) {
+            metrics.mqttConnection("publisher", publisher::isConnected, publisher::reconnects,
+                    publisher::isSessionPresent);
+            metrics.mqttInFlight("kafka-to-mqtt", publisher::publishesInFlight);
+        }
+    }
+
+    private static void unbind(AutoCloseable binding) {
+        if (binding != null) {
+            try {
+                binding.close();
+            } catch (Exception e) {
+                LOG.debugf("Could not remove the meters of a Kafka consumer: %s", e);
+            }
+        }
     }
 
     private static <T extends AutoCloseable> T opened(Deque<AutoCloseable> created, T resource) {
@@ -337,6 +387,7 @@ public final class BridgeRuntime implements AutoCloseable {
         connections.forEach(connection -> connection.disconnect(Duration.ofSeconds(5)));
         deadLetterWriter.close();
         producers.close(Duration.ofSeconds(5));
+        kafkaClientMeters.close();
         topicPresence.close();
         LOG.infof("Bridge '%s' stopped", config.id());
     }

@@ -139,6 +139,45 @@ class BridgeServiceTest {
         awaitReady();
     }
 
+    /**
+     * Issue 20's meters at {@code /q/metrics} of the application as Quarkus runs it: the shipped {@code temperatures}
+     * mapping's latency histogram counts each bridged message (with the SLO buckets), both connections report connected
+     * and the in-flight gauges, and the Kafka clients' own metrics are there.
+     */
+    @Test
+    void exportsLatencyConnectionAndKafkaClientMetersInTheMetricsEndpoint() {
+        awaitReady();
+        String count = "bridge_mqtt_to_kafka_latency_seconds_count";
+        String temperatures = "mapping=\"temperatures\"";
+        double before = PrometheusMetrics.sum(metrics, count, temperatures, "qos=\"1\"");
+        String site = SharedBrokers.unique("metrics-site");
+        try (MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            for (int i = 0; i < 3; i++) {
+                publisher.publish("sensors/" + site + "/dev-" + i + "/temperature", "20".getBytes(StandardCharsets.UTF_8),
+                        1).join();
+            }
+        }
+        KafkaTestConsumer.readAtLeast(SharedBrokers.kafka().bootstrapServers(), "iot.temperature." + site, 3, TIMEOUT);
+        Awaitility.await("three more in the histogram").atMost(TIMEOUT)
+                .until(() -> PrometheusMetrics.sum(metrics, count, temperatures, "qos=\"1\"") >= before + 3);
+        String scraped = PrometheusMetrics.scrape(metrics);
+        assertThat(PrometheusMetrics.sumIn(scraped, count, temperatures, "qos=\"1\"")).isEqualTo(before + 3);
+        assertThat(PrometheusMetrics.sumIn(scraped, "bridge_mqtt_to_kafka_latency_seconds_bucket", temperatures,
+                "qos=\"1\"", "le=\"+Inf\"")).isEqualTo(before + 3);
+        assertThat(PrometheusMetrics.samples(scraped, "bridge_kafka_to_mqtt_latency_seconds_count", "mapping=\"commands\""))
+                .hasSize(1);
+        assertThat(PrometheusMetrics.sumIn(scraped, "bridge_mqtt_connected")).as("subscriber and publisher").isEqualTo(2);
+        assertThat(PrometheusMetrics.samples(scraped, "bridge_mqtt_reconnects_total")).hasSize(2);
+        assertThat(PrometheusMetrics.samples(scraped, "bridge_mqtt_session_present")).hasSize(2);
+        assertThat(PrometheusMetrics.samples(scraped, "bridge_mqtt_in_flight")).hasSize(2);
+        assertThat(PrometheusMetrics.samples(scraped, "kafka_producer_request_latency_avg")).hasSize(2);
+        assertThat(PrometheusMetrics.samples(scraped, "kafka_producer_buffer_available_bytes")).hasSize(2);
+        assertThat(PrometheusMetrics.samples(scraped, "kafka_producer_record_error_rate")).hasSize(2);
+        Awaitility.await("consumer lag per partition").atMost(TIMEOUT).until(() -> !PrometheusMetrics.samples(
+                PrometheusMetrics.scrape(metrics), "kafka_consumer_fetch_manager_records_lag", "topic=\"device-commands\"",
+                "partition=").isEmpty());
+    }
+
     private void awaitReady() {
         Awaitility.await("bridge ready").atMost(TIMEOUT)
                 .until(() -> service.runtime() != null && service.runtime().isReady());

@@ -68,6 +68,33 @@ public interface BridgeConfig {
     @WithDefault("5M")
     Duration stallTimeout();
 
+    /** The bridge's own meters (Micrometer; Prometheus format at {@code /q/metrics}). */
+    Metrics metrics();
+
+    /** Meters that are optional or tunable. */
+    interface Metrics {
+        /** The latency histograms. */
+        Latency latency();
+
+        /**
+         * How often the meters of the bridge's Kafka clients are checked for new Kafka metrics: per-partition metrics
+         * such as a consumer's lag appear when a partition is assigned and show in {@code /q/metrics} at the next check.
+         */
+        @WithName("kafka-client-refresh")
+        @WithDefault("15S")
+        Duration kafkaClientRefresh();
+    }
+
+    /** The latency histograms {@code bridge.mqtt.to.kafka.latency} and {@code bridge.kafka.to.mqtt.latency}. */
+    interface Latency {
+        /**
+         * Record them. {@code false} leaves them out (not registered, no clock read per message); the benchmark runs the
+         * bridge both ways to measure what they cost.
+         */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
     /** MQTT connection settings. */
     interface Mqtt {
         /** Broker host name or address. */

@@ -95,6 +95,10 @@ public final class BridgeConfigValidator {
         if (config.stallTimeout().isNegative() || config.stallTimeout().isZero()) {
             problems.add("bridge.stall-timeout: must be positive, was " + config.stallTimeout());
         }
+        Duration refresh = config.metrics().kafkaClientRefresh();
+        if (refresh.isNegative() || refresh.isZero()) {
+            problems.add("bridge.metrics.kafka-client-refresh: must be positive, was " + refresh);
+        }
         if (config.shutdownTimeout().isNegative()) {
             problems.add("bridge.shutdown-timeout: must not be negative, was " + config.shutdownTimeout());
         }

@@ -18,6 +18,7 @@ import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientConnectionConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
@@ -25,6 +26,7 @@ import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3DisconnectException;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException;
+import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientReconnector;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
 import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
@@ -36,6 +38,7 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCo
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
@@ -110,6 +113,8 @@ public final class MqttConnection {
     /** Connections established so far. */
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean connected;
+    /** Whether the broker resumed a session at the last connect (CONNACK session present). */
+    private volatile boolean sessionPresent;
     private volatile boolean subscriptionsAccepted;
     /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
     private final PublishWindow window = new PublishWindow();
@@ -160,7 +165,7 @@ public final class MqttConnection {
                 .identifier(clientId)
                 .transportConfig(settings.transportConfig())
                 .executorConfig().applicationScheduler(ON_CLIENT_THREAD).applyExecutorConfig()
-                .addConnectedListener(context -> onConnected())
+                .addConnectedListener(this::onConnected)
                 .addDisconnectedListener(this::onDisconnected);
         if (config.protocolVersion() == 5) {
             startMqtt5(builder);
@@ -270,13 +275,18 @@ public final class MqttConnection {
      * on the first connection even when the session is present picks up mappings added since the session
      * was created. Runs on the connection's network thread, before the session's first message is handed on.
      */
-    private void onConnected() {
+    private void onConnected(MqttClientConnectedContext context) {
+        if (context instanceof Mqtt5ClientConnectedContext context5) {
+            sessionPresent = context5.getConnAck().isSessionPresent();
+        } else if (context instanceof Mqtt3ClientConnectedContext context3) {
+            sessionPresent = context3.getConnAck().isSessionPresent();
+        }
         connected = true;
         failuresInARow.set(0);
         if (connections.incrementAndGet() > 1) {
             // The first connection is logged with its session state where connect() completes; reconnects only here.
-            LOG.infof("MQTT connection of %s to %s:%d re-established over %s", clientId, settings.host(), settings.port(),
-                    settings.transportDescription());
+            LOG.infof("MQTT connection of %s to %s:%d re-established over %s (session present: %s)", clientId,
+                    settings.host(), settings.port(), settings.transportDescription(), sessionPresent);
         }
         connectionConfig().ifPresent(FlushCoalescing::install);
         Optional<Integer> connectionSendMaximum = client5 != null
@@ -524,6 +534,21 @@ public final class MqttConnection {
 
     public boolean isConnected() {
         return connected;
+    }
+
+    /** Whether the broker resumed a session at the last connect; false before the first. */
+    public boolean isSessionPresent() {
+        return sessionPresent;
+    }
+
+    /** Connections established after the first one (each a reconnect). */
+    public long reconnects() {
+        return Math.max(0, connections.get() - 1);
+    }
+
+    /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */
+    public int publishesInFlight() {
+        return window.inFlight();
     }
 
     /** True once the broker accepted every subscription (in this process); stays true across reconnects. */

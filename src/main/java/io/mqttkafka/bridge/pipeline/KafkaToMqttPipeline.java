@@ -87,6 +87,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private static final long PUBLISH_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] EMPTY = new byte[0];
     /**
+     * Pauses at the high watermark: at full speed they come every high watermark of records (several a second), so one
+     * pause and its resume are logged at INFO per minute and group, the next such line counting those in between.
+     */
+    private static final long PAUSE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
      * Refusals of one publish by the broker with a reason code that does not name the message as the problem
      * (unspecified or implementation-specific error, quota exceeded, ...) after which it goes to the failure strategy:
      * with the backoff, about 20 s of asking.
@@ -107,6 +112,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final DeadLetterWriter deadLetterWriter;
     private final Function<String, FailureStrategy> failureStrategies;
     private final BridgeMetrics metrics;
+    /** {@code bridge.metrics.latency.enabled}: record each publish's latency from its record's timestamp. */
+    private final boolean latencyEnabled;
     private final BridgeConfig.Consumer flow;
     private final Duration shutdownTimeout;
     private final Duration pollTimeout;
@@ -127,6 +134,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     /** Poll thread only; a partition gets a new lane with a new tracker, so a revoked one's publishes are abandoned. */
     private final Map<TopicPartition, PublishLane<Publish>> lanes = new HashMap<>();
     private volatile Consumer<byte[], byte[]> consumer;
+    /** Runs on the poll thread once the consumer is closed (e.g. unbinds its meters). */
+    private volatile Runnable afterConsumerClosed = () -> { };
     private volatile boolean running;
     private volatile boolean closing;
     private volatile boolean paused;
@@ -137,6 +146,13 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private volatile String stopReason;
     private volatile int assignedPartitions;
     private long nextCommitNanos;
+    /** Dead letters: one INFO line per mapping and reason every 10 s at most (the count is in the metrics). */
+    private final LogThrottle deadLetterLines = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
+    /** Poll thread only: see {@link #PAUSE_LOG_INTERVAL_NANOS}. */
+    private final LogThrottle pauseLines = new LogThrottle(PAUSE_LOG_INTERVAL_NANOS);
+    /** Poll thread only: when the current pause began, and whether it was logged at INFO (then so is its resume). */
+    private long pausedAtNanos;
+    private boolean pauseLogged;
 
     /**
      * @param consumerFactory creates the group's consumer (called on the poll thread)
@@ -172,6 +188,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         this.deadLetterWriter = deadLetterWriter;
         this.failureStrategies = failureStrategies;
         this.metrics = metrics;
+        this.latencyEnabled = metrics.latencyEnabled();
         this.flow = flow;
         this.shutdownTimeout = shutdownTimeout;
         String name = group.groupId();
@@ -191,6 +208,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         metrics.gauge("bridge.kafka.partitions.stalled",
                 "Partitions whose oldest record in flight has not been done for bridge.stall-timeout (paused)", "group",
                 name, () -> holds.stalled().size());
+    }
+
+    /** {@code action} runs once the consumer this pipeline created is closed; set it before {@link #start()}. */
+    public void afterConsumerClosed(Runnable action) {
+        this.afterConsumerClosed = action;
     }
 
     /** Starts consuming; returns at once. */
@@ -241,8 +263,12 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 // A static member stays in the group on close unless told to leave; leaving hands its partitions
                 // to the other replicas at once on a deliberate stop (scale-down). A crash leaves no such
                 // message: the restarted replica takes its partitions back under the same instance id.
-                created.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                        .withTimeout(Duration.ofSeconds(5)));
+                try {
+                    created.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                            .withTimeout(Duration.ofSeconds(5)));
+                } finally {
+                    afterConsumerClosed.run();
+                }
             }
         }
     }
@@ -392,13 +418,28 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         if (!paused && (records >= flow.highWatermark() || bytes >= flow.highWatermarkBytes())) {
             consumer.pause(consumer.assignment());
             paused = true;
-            LOG.debugf("Group %s paused: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+            pausedAtNanos = System.nanoTime();
+            long heldBack = pauseLines.admit("pause", pausedAtNanos);
+            pauseLogged = heldBack >= 0;
+            if (pauseLogged) {
+                LOG.infof("Kafka → MQTT consumer of group %s paused at the high watermark: %d records (%d bytes) in "
+                        + "flight%s", group.groupId(), records, bytes, heldBack == 0 ? ""
+                                : "; " + heldBack + " more pauses since the last such line were not logged");
+            } else {
+                LOG.debugf("Group %s paused: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+            }
         } else if (paused && mayResume(records, bytes)) {
             Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
             resumable.removeAll(holds.held());
             consumer.resume(resumable);
             paused = false;
-            LOG.debugf("Group %s resumed: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+            if (pauseLogged) {
+                LOG.infof("Kafka → MQTT consumer of group %s resumed after %d ms: %d records (%d bytes) in flight",
+                        group.groupId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAtNanos), records,
+                        bytes);
+            } else {
+                LOG.debugf("Group %s resumed: %d records (%d bytes) in flight", group.groupId(), records, bytes);
+            }
         }
         if (paused) {
             // Cleared after the check: a release from here on wakes the next poll (at worst once too often, which
@@ -492,15 +533,15 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                         flow.revokeTimeout());
             }
             commit(committableOffsets(partitions), true);
-            release(partitions);
+            release(partitions, "revoked");
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            release(partitions);
+            release(partitions, "lost");
         }
 
-        private void release(Collection<TopicPartition> partitions) {
+        private void release(Collection<TopicPartition> partitions, String how) {
             holds.forget(partitions);
             int abandoned = 0;
             for (TopicPartition partition : partitions) {
@@ -513,8 +554,10 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             }
             assignedPartitions = trackers.size();
             if (abandoned > 0) {
-                LOG.infof("Group %s gave up %s with %d records not yet acknowledged by MQTT; they stay uncommitted",
-                        group.groupId(), partitions, abandoned);
+                LOG.infof("Kafka → MQTT consumer of group %s %s %s, with %d records not yet acknowledged by MQTT; they "
+                        + "stay uncommitted", group.groupId(), how, partitions, abandoned);
+            } else if (!partitions.isEmpty()) {
+                LOG.infof("Kafka → MQTT consumer of group %s %s %s", group.groupId(), how, partitions);
             }
         }
     }
@@ -552,7 +595,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             record.confirm();
             acknowledged.whenComplete((ignored, failure) -> {
                 if (failure == null) {
-                    metrics.published(publish.route.name());
+                    published(publish);
                 } else {
                     metrics.dropped("mqtt-publish-failed");
                 }
@@ -562,7 +605,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         }
         acknowledged.whenComplete((ignored, failure) -> {
             if (failure == null) {
-                metrics.published(publish.route.name());
+                published(publish);
                 if (publish.failures > 0) {
                     // Only the success of a publish that had failed ends the backoff: acknowledgements of the records
                     // published behind a failing one say nothing about it.
@@ -573,6 +616,23 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 onPublishFailure(publish, failure);
             }
         });
+    }
+
+    /**
+     * Counts a publish the broker acknowledged (for QoS 0: that the client wrote) and records its latency from the record's
+     * timestamp: the producer's clock ({@code CreateTime}) or the Kafka broker's ({@code LogAppendTime}) against the
+     * bridge's, so it includes clock skew (see {@link BridgeMetrics#kafkaToMqttLatency}). A record without a timestamp
+     * (an old message format) has no latency.
+     */
+    private void published(Publish publish) {
+        metrics.published(publish.route.name());
+        if (latencyEnabled) {
+            long timestamp = publish.kafkaRecord.timestamp();
+            if (timestamp >= 0) {
+                metrics.kafkaToMqttLatency(publish.route.name(), publish.message.qos(),
+                        System.currentTimeMillis() - timestamp);
+            }
+        }
     }
 
     private void onPublishFailure(Publish publish, Throwable failure) {
@@ -651,12 +711,17 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         headers.add(header(BridgeHeaders.DLQ_SOURCE_TOPIC, record.topic()));
         headers.add(header(BridgeHeaders.DLQ_SOURCE_PARTITION, Integer.toString(record.partition())));
         headers.add(header(BridgeHeaders.DLQ_SOURCE_OFFSET, Long.toString(record.offset())));
-        LOG.debugf("Dead-lettering record %s-%d@%d for mapping %s: %s", record.topic(), record.partition(),
-                record.offset(), route.name(), reason);
         deadLetterWriter.write(deadLetters.create(record.key(), record.value(), headers.toArray(Header[]::new),
                 record.timestamp(), route.name(), target, reasonCode, reason, failure, true), reasonCode)
                 .whenComplete((written, unwritable) -> {
                     if (unwritable == null) {
+                        long heldBack = deadLetterLines.admit(route.name() + "/" + reasonCode, System.nanoTime());
+                        if (heldBack >= 0) {
+                            LOG.infof("Dead-lettered record %s-%d@%d for mapping %s (%s): %s%s", record.topic(),
+                                    record.partition(), record.offset(), route.name(), reasonCode, reason,
+                                    heldBack == 0 ? "" : " (and " + heldBack + " more for this mapping and reason in "
+                                            + "the last 10 s, counted in bridge_messages_dead_lettered_total)");
+                        }
                         inFlightRecord.partDone();
                     } else {
                         stop("record " + record.topic() + "-" + record.partition() + "@" + record.offset()

@@ -57,6 +57,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     private static final Logger LOG = Logger.getLogger(MqttToKafkaPipeline.class);
     private static final Comparator<Write> ARRIVAL_ORDER = Comparator.comparingLong(write -> write.sequence);
+    /** Dead letters: one INFO line per mapping and reason every 10 s at most (the count is in the metrics). */
+    private final LogThrottle deadLetterLines = new LogThrottle(TimeUnit.SECONDS.toNanos(10));
 
     private final RouteTable routes;
     private final String bridgeId;
@@ -67,6 +69,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private final Function<String, FailureStrategy> failureStrategies;
     private final MqttHeaderCodec headerCodec;
     private final BridgeMetrics metrics;
+    /** {@code bridge.metrics.latency.enabled}: read the clock at receipt and record the latency at Kafka's ack. */
+    private final boolean latencyEnabled;
     private final int qos0MaxInFlight;
 
     private final ExecutorService sender = Executors.newSingleThreadExecutor(
@@ -102,6 +106,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         this.failureStrategies = failureStrategies;
         this.headerCodec = new MqttHeaderCodec(bridgeId);
         this.metrics = metrics;
+        this.latencyEnabled = metrics.latencyEnabled();
         this.qos0MaxInFlight = qos0MaxInFlight;
         metrics.gauge("bridge.mqtt.to.kafka.in.flight", "MQTT messages handed to Kafka and not yet acknowledged",
                 inFlight::get);
@@ -124,6 +129,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             // Shutting down: not acknowledged, so the broker redelivers it to the next session.
             return;
         }
+        long receivedNanos = latencyEnabled ? System.nanoTime() : 0;
         metrics.received(message.qos());
         DeliveryPolicy policy = DeliveryPolicy.forQos(message.qos());
         if (!policy.acknowledgeAfterKafka()) {
@@ -141,13 +147,14 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
         inFlight.incrementAndGet();
         try {
-            sender.execute(() -> dispatch(message, policy));
+            sender.execute(() -> dispatch(message, policy, receivedNanos));
         } catch (RejectedExecutionException stopped) {
             inFlight.decrementAndGet();
         }
     }
 
-    private void dispatch(InboundMessage message, DeliveryPolicy policy) {
+    /** @param receivedNanos {@link System#nanoTime()} at receipt, or 0 when latency is not recorded */
+    private void dispatch(InboundMessage message, DeliveryPolicy policy, long receivedNanos) {
         List<RouteTarget> targets = routes.route(message.topic());
         if (targets.isEmpty()) {
             metrics.unrouted();
@@ -155,7 +162,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             return;
         }
         Header[] headers = headerCodec.encode(message);
-        PendingMessage pending = new PendingMessage(message, policy, targets.size());
+        PendingMessage pending = new PendingMessage(message, policy, targets.size(), receivedNanos);
         arrivals.addLast(pending);
         sweepArrivals();
         for (RouteTarget target : targets) {
@@ -215,7 +222,12 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         try {
             producer.send(write.toRecord(), (metadata, failure) -> {
                 if (failure == null) {
-                    metrics.written(write.target.route().name());
+                    String mapping = write.target.route().name();
+                    metrics.written(mapping);
+                    if (latencyEnabled) {
+                        metrics.mqttToKafkaLatency(mapping, write.pending.message.qos(),
+                                System.nanoTime() - write.pending.receivedNanos);
+                    }
                     if (write.failures > 0) {
                         // Only a retried write's success ends its topic's backoff.
                         PublishLane<Write> lane = retrying.get(write.laneKey());
@@ -372,10 +384,15 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         ProducerRecord<byte[], byte[]> record = deadLetters.create(key, pending.message.payload(), headers,
                 pending.message.receivedAtMillis(), target.route().name(), target.kafkaTopic(), reasonCode, reason,
                 failure, true);
-        LOG.debugf("Dead-lettering message from MQTT topic %s for mapping %s: %s", pending.message.topic(),
-                target.route().name(), reason);
         deadLetterWriter.write(record, reasonCode).whenComplete((written, unwritable) -> {
             if (unwritable == null) {
+                long heldBack = deadLetterLines.admit(target.route().name() + "/" + reasonCode, System.nanoTime());
+                if (heldBack >= 0) {
+                    LOG.infof("Dead-lettered a message from MQTT topic %s for mapping %s (%s): %s%s",
+                            pending.message.topic(), target.route().name(), reasonCode, reason,
+                            heldBack == 0 ? "" : " (and " + heldBack + " more for this mapping and reason in the last "
+                                    + "10 s, counted in bridge_messages_dead_lettered_total)");
+                }
                 pending.partDone();
             } else {
                 stop("message from MQTT topic '" + pending.message.topic() + "' for mapping " + target.route().name()
@@ -462,6 +479,15 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     }
 
     /**
+     * QoS 1/2 messages received and not yet acknowledged to the broker (bounded by the receive maximum): the messages in
+     * flight without the QoS 0 ones, which are acknowledged on receipt. Read from the two counters the pipeline keeps
+     * anyway, so nothing more is counted per message; while a QoS 0 message completes, it may count one too many.
+     */
+    public int unacknowledged() {
+        return Math.max(0, inFlight.get() - qos0InFlight.get());
+    }
+
+    /**
      * Stops taking messages and waits up to {@code timeout} for the ones in flight to be acknowledged.
      * Returns the number still in flight (not acknowledged to MQTT; the broker redelivers them).
      */
@@ -544,12 +570,15 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     private final class PendingMessage {
         final InboundMessage message;
         final DeliveryPolicy policy;
+        /** {@link System#nanoTime()} at receipt, or 0 when latency is not recorded. */
+        final long receivedNanos;
         private final AtomicInteger remaining;
         volatile boolean done;
 
-        PendingMessage(InboundMessage message, DeliveryPolicy policy, int records) {
+        PendingMessage(InboundMessage message, DeliveryPolicy policy, int records, long receivedNanos) {
             this.message = message;
             this.policy = policy;
+            this.receivedNanos = receivedNanos;
             this.remaining = new AtomicInteger(records);
         }
 

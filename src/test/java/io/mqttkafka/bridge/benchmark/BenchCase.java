@@ -19,6 +19,13 @@ record BenchCase(Kind kind, int qos, int size) {
         NAIVE_M2K("naive-m2k"),
         /** Harness producer → Kafka → bridge → Mosquitto → harness subscriber. */
         BRIDGE_K2M("bridge-k2m"),
+        /**
+         * As {@link #BRIDGE_M2K}, through a second bridge process that runs with {@code bridge.metrics.latency.enabled=false}
+         * (its own topics): what the latency histograms cost, measured in the same run (issue 20).
+         */
+        METERS_OFF_M2K("meters-off-m2k"),
+        /** As {@link #BRIDGE_K2M}, through the bridge without the latency histograms (see {@link #METERS_OFF_M2K}). */
+        METERS_OFF_K2M("meters-off-k2m"),
         /** Paced MQTT → Kafka through the bridge, for latency percentiles. */
         LATENCY_M2K("latency-m2k"),
         /** Paced Kafka → MQTT through the bridge, for latency percentiles. */
@@ -57,6 +64,11 @@ record BenchCase(Kind kind, int qos, int size) {
      */
     boolean exactlyOnce() {
         return qos == 2 && !atMostOnce();
+    }
+
+    /** Whether the case runs through the second bridge, the one without latency histograms. */
+    boolean metersOff() {
+        return kind == Kind.METERS_OFF_M2K || kind == Kind.METERS_OFF_K2M;
     }
 
     boolean paced() {

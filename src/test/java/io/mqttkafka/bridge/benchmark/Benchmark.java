@@ -29,7 +29,10 @@ import io.mqttkafka.bridge.testing.WorkDirectories;
  * <li>{@code bench.n} messages per throughput case (default 200000), {@code bench.reps} repetitions (default 3);
  * <li>{@code bench.warmup}: messages per case in the discarded warm-up pass before the repetitions (default the larger of 5,000 and N / 5);
  * <li>{@code bench.quick=true}: N=30000, one repetition, 5 s latency runs;
- * <li>{@code bench.cases}: comma-separated case-name prefixes to run (default all);
+ * <li>{@code bench.cases}: comma-separated case-name prefixes to run (default all); {@code meters-off-*} cases run
+ * through a second bridge with {@code bridge.metrics.latency.enabled=false}, so e.g.
+ * {@code bench.cases=bridge-m2k-q1-256,meters-off-m2k-q1-256} compares the bridge with and without its latency
+ * histograms in one run;
  * <li>{@code bench.soak=MINUTES}: instead of the cases, the soak run (QoS 1, 256 B, {@code bench.soak.rate} msg/s,
  * default 3000) with the bridge's heap after GC sampled every 30 s, written to soak.md;
  * <li>{@code bench.profile=true}: the bridge records a JFR profile of the run ({@code logs/bridge.jfr} in the output
@@ -87,6 +90,12 @@ public final class Benchmark {
         }
         cases.add(new BenchCase(Kind.BRIDGE_K2M, 0, 256));
         cases.add(new BenchCase(Kind.BRIDGE_K2M, 1, 256));
+        // The same bridge cases with the latency histograms off, for their cost (issue 20: at most 3 % more CPU).
+        for (int qos = 0; qos <= 2; qos++) {
+            cases.add(new BenchCase(Kind.METERS_OFF_M2K, qos, 256));
+        }
+        cases.add(new BenchCase(Kind.METERS_OFF_K2M, 0, 256));
+        cases.add(new BenchCase(Kind.METERS_OFF_K2M, 1, 256));
         cases.add(new BenchCase(Kind.LATENCY_M2K, 1, 256));
         cases.add(new BenchCase(Kind.LATENCY_K2M, 1, 256));
         cases.add(new BenchCase(Kind.LATENCY_DRAIN, 1, 256));
@@ -127,6 +136,9 @@ public final class Benchmark {
                 rig.startBridge();
                 if (cases.stream().anyMatch(c -> c.kind() == Kind.BRIDGE_M2K_TLS)) {
                     rig.startTlsBridge();
+                }
+                if (cases.stream().anyMatch(BenchCase::metersOff)) {
+                    rig.startBridgeWithoutMeters();
                 }
                 if (cases.stream().anyMatch(c -> c.kind() == Kind.NAIVE_M2K)) {
                     // "Tuned": a buffer for every message of a case, so the overflow never fails the channel.

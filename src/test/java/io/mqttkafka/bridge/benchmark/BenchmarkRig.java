@@ -27,6 +27,9 @@ final class BenchmarkRig implements AutoCloseable {
     static final String BRIDGE_ID = "bench-bridge";
     static final String TLS_BRIDGE_ID = "bench-bridge-tls";
     static final String K2M_GROUP = "bench-k2m";
+    /** The second bridge, without latency histograms (the {@code meters-off-*} cases), and its consumer group. */
+    static final String BRIDGE_WITHOUT_METERS_ID = "bench-bridge-off";
+    static final String K2M_GROUP_WITHOUT_METERS = "bench-off-k2m";
     private static final int PARTITIONS = 3;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
@@ -60,17 +63,27 @@ final class BenchmarkRig implements AutoCloseable {
     private BridgeProcess tlsBridge;
     /** The CA that signed the broker's TLS listener certificate, the one thing the TLS bridge trusts. */
     private TestCertificates.Pem tlsCa;
+    private BridgeProcess bridgeWithoutMeters;
 
     BenchmarkRig(Path workDir) {
         this.workDir = workDir;
     }
 
     static String m2kMqttTopic(int qos, int size) {
-        return "bench/m2k/q" + qos + "/" + size;
+        return m2kMqttTopic(qos, size, false);
+    }
+
+    /** @param metersOff the topic of the bridge without latency histograms */
+    static String m2kMqttTopic(int qos, int size, boolean metersOff) {
+        return "bench/" + (metersOff ? "off-" : "") + "m2k/q" + qos + "/" + size;
     }
 
     static String m2kKafkaTopic(int qos, int size) {
-        return "bench-m2k-q" + qos + "-" + size;
+        return m2kKafkaTopic(qos, size, false);
+    }
+
+    static String m2kKafkaTopic(int qos, int size, boolean metersOff) {
+        return "bench-" + (metersOff ? "off-" : "") + "m2k-q" + qos + "-" + size;
     }
 
     static String m2kTlsMqttTopic(int qos, int size) {
@@ -94,11 +107,19 @@ final class BenchmarkRig implements AutoCloseable {
     }
 
     static String k2mKafkaTopic(int qos) {
-        return "bench-k2m-q" + qos;
+        return k2mKafkaTopic(qos, false);
+    }
+
+    static String k2mKafkaTopic(int qos, boolean metersOff) {
+        return "bench-" + (metersOff ? "off-" : "") + "k2m-q" + qos;
     }
 
     static String k2mMqttTopic(int qos) {
-        return "bench/k2m/q" + qos;
+        return k2mMqttTopic(qos, false);
+    }
+
+    static String k2mMqttTopic(int qos, boolean metersOff) {
+        return "bench/" + (metersOff ? "off-" : "") + "k2m/q" + qos;
     }
 
     static String latencyKafkaTopic() {
@@ -130,14 +151,17 @@ final class BenchmarkRig implements AutoCloseable {
         for (int qos = 0; qos <= 2; qos++) {
             for (int size : SIZES) {
                 topics.add(m2kKafkaTopic(qos, size));
+                topics.add(m2kKafkaTopic(qos, size, true));
             }
         }
         for (int size : SIZES) {
             topics.add(kafkaLimitTopic(size));
             topics.add(m2kTlsKafkaTopic(1, size));
         }
-        topics.add(k2mKafkaTopic(0));
-        topics.add(k2mKafkaTopic(1));
+        for (boolean metersOff : new boolean[] {false, true}) {
+            topics.add(k2mKafkaTopic(0, metersOff));
+            topics.add(k2mKafkaTopic(1, metersOff));
+        }
         topics.add(latencyKafkaTopic());
         topics.forEach(topic -> KafkaTestProducer.createTopic(kafka.bootstrapServers(), topic, PARTITIONS));
     }
@@ -148,6 +172,23 @@ final class BenchmarkRig implements AutoCloseable {
      * as a user would run it, unless a {@code bench.bridge.*} option says otherwise.
      */
     void startBridge() {
+        System.out.println("Starting the bridge ...");
+        bridge = startBridge(BRIDGE_ID, false, K2M_GROUP, "");
+    }
+
+    /**
+     * Starts a second bridge, the same but with {@code bridge.metrics.latency.enabled=false} and on topics of its own
+     * ({@code bench/off-m2k/...}, {@code bench-off-k2m-...}), for the {@code meters-off-*} cases: the two bridges run side
+     * by side through the whole run, each idle while the other is measured, so that both are equally warm and the
+     * comparison of their CPU per message is the cost of the latency histograms.
+     */
+    void startBridgeWithoutMeters() {
+        System.out.println("Starting the bridge without latency histograms ...");
+        bridgeWithoutMeters = startBridge(BRIDGE_WITHOUT_METERS_ID, true, K2M_GROUP_WITHOUT_METERS,
+                "  metrics:\n    latency:\n      enabled: false\n");
+    }
+
+    private BridgeProcess startBridge(String id, boolean metersOff, String k2mGroup, String extraYaml) {
         StringBuilder yaml = new StringBuilder("""
                 bridge:
                   id: %s
@@ -158,7 +199,7 @@ final class BenchmarkRig implements AutoCloseable {
                     protocol-version: %s
                 %s  kafka:
                     bootstrap-servers: %s
-                """.formatted(BRIDGE_ID, mosquitto.port(), BRIDGE_ID, BRIDGE_PROTOCOL_VERSION,
+                """.formatted(id, mosquitto.port(), id, BRIDGE_PROTOCOL_VERSION,
                 BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "" : "    receive-maximum: " + BRIDGE_RECEIVE_MAXIMUM + "\n",
                 kafka.bootstrapServers()));
         Map<String, String> kafkaProperties = bridgeKafkaProperties();
@@ -167,14 +208,16 @@ final class BenchmarkRig implements AutoCloseable {
             kafkaProperties.forEach((key, value) -> yaml.append("      \"").append(key).append("\": \"").append(value)
                     .append("\"\n"));
         }
+        yaml.append(extraYaml);
         yaml.append("  mqtt-to-kafka:\n");
+        String prefix = metersOff ? "off-" : "";
         for (int qos = 0; qos <= 2; qos++) {
             yaml.append("""
                         - name: m2k-q%d
-                          filter: bench/m2k/q%d/{size}
+                          filter: bench/%sm2k/q%d/{size}
                           qos: %d
-                          kafka-topic: bench-m2k-q%d-{size}
-                    """.formatted(qos, qos, qos, qos));
+                          kafka-topic: bench-%sm2k-q%d-{size}
+                    """.formatted(qos, prefix, qos, qos, prefix, qos));
         }
         yaml.append("  kafka-to-mqtt:\n");
         for (int qos = 0; qos <= 1; qos++) {
@@ -184,24 +227,24 @@ final class BenchmarkRig implements AutoCloseable {
                           mqtt-topic: %s
                           qos: %d
                           group-id: %s
-                    """.formatted(qos, k2mKafkaTopic(qos), k2mMqttTopic(qos), qos, K2M_GROUP));
+                    """.formatted(qos, k2mKafkaTopic(qos, metersOff), k2mMqttTopic(qos, metersOff), qos, k2mGroup));
         }
-        System.out.println("Starting the bridge ...");
-        bridge = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap(BRIDGE_HEAP));
+        BridgeProcess started = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap(BRIDGE_HEAP));
         List<String> jvmOptions = new ArrayList<>();
         if (!BRIDGE_JVM_OPTIONS.isBlank()) {
             jvmOptions.addAll(List.of(BRIDGE_JVM_OPTIONS.trim().split("\\s+")));
         }
         if (profiling) {
             // A flight recording of the whole run, written when the harness stops the bridge.
-            Path recording = workDir.resolve("bridge.jfr").toAbsolutePath();
+            Path recording = workDir.resolve(metersOff ? "bridge-meters-off.jfr" : "bridge.jfr").toAbsolutePath();
             jvmOptions.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
             System.out.println("Profiling the bridge into " + recording);
         }
-        bridge.jvmOptions(jvmOptions);
-        bridge.start();
-        bridge.awaitSubscribed(3);
-        bridge.awaitLog("Kafka → MQTT consumer of group " + K2M_GROUP + " assigned");
+        started.jvmOptions(jvmOptions);
+        started.start();
+        started.awaitSubscribed(3);
+        started.awaitLog("Kafka → MQTT consumer of group " + k2mGroup + " assigned");
+        return started;
     }
 
     /**
@@ -354,6 +397,16 @@ final class BenchmarkRig implements AutoCloseable {
         return tlsBridge;
     }
 
+    /** The bridge without latency histograms, started again first if it exited (see {@link #bridge()}). */
+    BridgeProcess bridgeWithoutMeters() {
+        if (!bridgeWithoutMeters.isAlive()) {
+            System.out.println("The bridge without latency histograms had exited; starting it again");
+            bridgeWithoutMeters.start();
+            bridgeWithoutMeters.awaitSubscribed(3);
+        }
+        return bridgeWithoutMeters;
+    }
+
     NaivePeerProcess naivePeer(int qos) {
         return naivePeers.get(qos);
     }
@@ -372,8 +425,10 @@ final class BenchmarkRig implements AutoCloseable {
     /** Stops everything started, newest first; safe to call twice (from the shutdown hook and the finally). */
     @Override
     public void close() {
-        if ((profiling || !BRIDGE_JVM_OPTIONS.isBlank()) && bridge != null && bridge.isAlive()) {
-            bridge.stop(); // a graceful stop lets a recording or a profiler agent write its output at exit
+        for (BridgeProcess running : new BridgeProcess[] {bridge, bridgeWithoutMeters}) {
+            if ((profiling || !BRIDGE_JVM_OPTIONS.isBlank()) && running != null && running.isAlive()) {
+                running.stop(); // a graceful stop lets a recording or a profiler agent write its output at exit
+            }
         }
         List<AutoCloseable> toStop;
         synchronized (started) {

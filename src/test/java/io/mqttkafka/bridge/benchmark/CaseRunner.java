@@ -70,7 +70,7 @@ final class CaseRunner implements AutoCloseable {
         try {
             return switch (benchCase.kind()) {
                 case KAFKA_LIMIT -> runProducerPerformance(benchCase, rep, count);
-                case BRIDGE_K2M, LATENCY_K2M -> runKafkaToMqtt(benchCase, rep, count);
+                case BRIDGE_K2M, LATENCY_K2M, METERS_OFF_K2M -> runKafkaToMqtt(benchCase, rep, count);
                 case LATENCY_KAFKA -> runKafkaOnly(benchCase, rep, count);
                 default -> runMqttPublished(benchCase, rep, count);
             };
@@ -105,10 +105,12 @@ final class CaseRunner implements AutoCloseable {
                 receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.naiveKafkaTopic(qos), counter);
                 pid = rig.naivePeer(qos).pid();
             }
-            case BRIDGE_M2K, LATENCY_M2K -> {
-                topic = BenchmarkRig.m2kMqttTopic(qos, size);
-                receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kKafkaTopic(qos, size), counter);
-                bridge = rig.bridge();
+            case BRIDGE_M2K, LATENCY_M2K, METERS_OFF_M2K -> {
+                boolean off = benchCase.metersOff();
+                topic = BenchmarkRig.m2kMqttTopic(qos, size, off);
+                receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kKafkaTopic(qos, size, off),
+                        counter);
+                bridge = off ? rig.bridgeWithoutMeters() : rig.bridge();
                 pid = bridge.pid();
             }
             case BRIDGE_M2K_TLS -> {
@@ -146,10 +148,11 @@ final class CaseRunner implements AutoCloseable {
         int qos = benchCase.qos();
         long runId = runIds.incrementAndGet();
         ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
-        String kafkaTopic = BenchmarkRig.k2mKafkaTopic(qos);
+        boolean off = benchCase.metersOff();
+        String kafkaTopic = BenchmarkRig.k2mKafkaTopic(qos, off);
         try (MqttArrivals receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "k2m-subscriber-" + runId,
-                BenchmarkRig.k2mMqttTopic(qos), qos, counter)) {
-            BridgeProcess bridge = rig.bridge();
+                BenchmarkRig.k2mMqttTopic(qos, off), qos, counter)) {
+            BridgeProcess bridge = off ? rig.bridgeWithoutMeters() : rig.bridge();
             Measurement measurement = Measurement.start(bridge.pid(), rig, bridge.pid(), bridge);
             return produceAndAwait(benchCase, rep, count, runId, kafkaTopic, counter, measurement);
         }

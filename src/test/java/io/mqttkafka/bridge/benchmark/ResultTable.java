@@ -242,6 +242,10 @@ final class ResultTable {
                     .append(" | ").append(ratio.perRepetition() == null ? "–" : twoDecimals(ratio.perRepetition().max()))
                     .append(" |\n"));
         }
+        String meters = metersCost(summaries);
+        if (!meters.isEmpty()) {
+            out.append('\n').append(meters);
+        }
         String breakdown = latencyBreakdown(summaries);
         if (!breakdown.isEmpty()) {
             out.append('\n').append(breakdown);
@@ -255,6 +259,45 @@ final class ResultTable {
             out.append('\n').append(threads);
         }
         return out.toString();
+    }
+
+    /**
+     * What the latency histograms cost (issue 20: at most 3 % more bridge CPU per message): each {@code meters-off-*} case
+     * beside the same case through the bridge with them, both measured in this run. Empty when the run has no pair.
+     */
+    static String metersCost(List<CaseSummary> summaries) {
+        Map<String, CaseSummary> byName = summaries.stream()
+                .collect(Collectors.toMap(summary -> summary.benchCase().name(), summary -> summary, (a, b) -> a));
+        StringBuilder rows = new StringBuilder();
+        for (CaseSummary off : summaries) {
+            BenchCase offCase = off.benchCase();
+            if (!offCase.metersOff()) {
+                continue;
+            }
+            Kind onKind = offCase.kind() == Kind.METERS_OFF_M2K ? Kind.BRIDGE_M2K : Kind.BRIDGE_K2M;
+            CaseSummary on = byName.get(new BenchCase(onKind, offCase.qos(), offCase.size()).name());
+            if (on == null) {
+                continue;
+            }
+            Double cpuOn = on.cpuSecondsPer100k();
+            Double cpuOff = off.cpuSecondsPer100k();
+            Spread rateOn = on.rate();
+            Spread rateOff = off.rate();
+            rows.append("| ").append(on.benchCase().name()).append(" | ").append(offCase.name())
+                    .append(" | ").append(cpuOn == null ? "–" : twoDecimals(cpuOn))
+                    .append(" | ").append(cpuOff == null ? "–" : twoDecimals(cpuOff))
+                    .append(" | ").append(cpuOn == null || cpuOff == null || cpuOff == 0 ? "n/a"
+                            : String.format(Locale.ROOT, "%+.1f %%", (cpuOn / cpuOff - 1) * 100))
+                    .append(" | ").append(rateOn == null ? "–" : whole(rateOn.median()))
+                    .append(" | ").append(rateOff == null ? "–" : whole(rateOff.median()))
+                    .append(" |\n");
+        }
+        if (rows.length() == 0) {
+            return "";
+        }
+        return "| latency histograms on (case) | off (case) | bridge CPU s / 100k, on | off | difference"
+                + " | rate on (msg/s) | off |\n|---|---|---:|---:|---:|---:|---:|\n"
+                + rows;
     }
 
     /**

@@ -456,6 +456,30 @@ class ResultTableTest {
                 ResultTable.OK, null, null);
     }
 
+    /** The latency histograms' cost: each meters-off case beside its bridge case, CPU per message and rate. */
+    @Test
+    void metersCostComparesEachMetersOffCaseWithItsBridgeCase() {
+        BenchCase on = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        BenchCase off = new BenchCase(Kind.METERS_OFF_M2K, 1, 256);
+        BenchCase offWithoutPartner = new BenchCase(Kind.METERS_OFF_K2M, 0, 256);
+        List<ResultTable.CaseSummary> summaries = List.of(
+                ResultTable.summarise(on, List.of(withCpuPer100k(on, 1, 2.06), withCpuPer100k(on, 2, 2.10))),
+                ResultTable.summarise(off, List.of(withCpuPer100k(off, 1, 2.00), withCpuPer100k(off, 2, 2.00))),
+                ResultTable.summarise(offWithoutPartner, List.of(withCpuPer100k(offWithoutPartner, 1, 1.0))));
+
+        String table = ResultTable.metersCost(summaries);
+
+        assertThat(off.name()).isEqualTo("meters-off-m2k-q1-256");
+        assertThat(table.lines()).hasSize(3);
+        assertThat(table).contains("| bridge-m2k-q1-256 | meters-off-m2k-q1-256 | 2.08 | 2.00 | +4.0 % | 1000 | 1000 |");
+        assertThat(ResultTable.markdown(summaries)).contains(table);
+        assertThat(ResultTable.metersCost(summaries.subList(0, 1))).isEmpty();
+    }
+
+    private static CaseResult withCpuPer100k(BenchCase benchCase, int rep, double cpu) {
+        return new CaseResult(benchCase, rep, 100, 100, 0, 1000, cpu, null, null, null, null, null, null, null);
+    }
+
     private static CaseResult withCpu(BenchCase benchCase, int rep, String problem, CpuBreakdown cpu) {
         return new CaseResult(benchCase, rep, 100, problem == null ? 100 : 10, 0, 1000, null, null, null, null, null, problem,
                 cpu, null);

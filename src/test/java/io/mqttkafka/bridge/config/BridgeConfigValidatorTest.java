@@ -132,6 +132,8 @@ class BridgeConfigValidatorTest {
                         props("bridge.mqtt.reconnect-initial-delay", "10s", "bridge.mqtt.reconnect-max-delay", "5s"),
                         "bridge.mqtt.reconnect-max-delay",
                         "must not be shorter than reconnect-initial-delay (PT10S), was PT5S"),
+                Arguments.of("kafka-client-refresh zero", props("bridge.metrics.kafka-client-refresh", "0s"),
+                        "bridge.metrics.kafka-client-refresh", "must be positive, was PT0S"),
                 Arguments.of("reconnect-initial-delay zero",
                         props("bridge.mqtt.reconnect-initial-delay", "0s"),
                         "bridge.mqtt.reconnect-initial-delay", "must be positive, was PT0S"),
