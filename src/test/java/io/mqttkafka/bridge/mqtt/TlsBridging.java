@@ -79,16 +79,16 @@ final class TlsBridging {
     static void assertConnectionFailsWith(BridgeConfig config, Function<String, MqttTls> namedTls, int port,
             String expectedCause) {
         String clientId = config.mqtt().clientId().orElseThrow();
-        List<String> expectedLines = List.of(clientId, clientId + "-pub").stream()
+        List<String> expectedLines = List.of(clientId, clientId + "-pub", clientId + "-status").stream()
                 .map(id -> "MQTT connection of " + id + " to 127.0.0.1:" + port + " lost or refused: " + expectedCause)
                 .toList();
         try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
                 BridgeRuntime bridge = started(config, namedTls)) {
-            Awaitility.await("the failure logged for both connections").atMost(TIMEOUT)
+            Awaitility.await("the failure logged for each connection").atMost(TIMEOUT)
                     .until(() -> expectedLines.stream().allMatch(line -> !log.containing(line).isEmpty()));
             assertThat(bridge.isReady()).as("ready").isFalse();
             // Once per connection, not at every attempt (the next line comes at the 11th attempt, seconds later).
-            assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(2);
+            assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(3);
             assertThat(log.containing("established")).as("connections established").isEmpty();
         }
     }
