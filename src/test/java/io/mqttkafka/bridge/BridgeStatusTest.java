@@ -31,7 +31,8 @@ import io.mqttkafka.bridge.testing.TestConfigs;
 class BridgeStatusTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final String VERSION = "unknown"; // classes from the build directory carry no version
+    /** "unknown" for classes from the build directory, unless a Quarkus test in this JVM configured one. */
+    private static final String VERSION = BridgeRuntime.version();
 
     private static int port() {
         return SharedBrokers.mqtt().port();
