@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.config.Endpoints;
 import io.mqttkafka.bridge.testing.LogCapture;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.MqttTestSubscriber;
 import io.mqttkafka.bridge.testing.SharedBrokers;
@@ -65,6 +66,51 @@ class BridgeStatusTest {
                     .containsExactly(online.json(), staleWill, online.json());
             assertThat(StatusWatch.retained(port(), protocolVersion, topic).json()).isEqualTo(online.json());
             assertThat(log.containing("publishing 'online' again")).hasSize(1);
+        }
+    }
+
+    /**
+     * After the broker restarts (Mosquitto without persistence: sessions and retained messages gone), the status
+     * connection reconnects, announces {@code online} again with the new connection's timestamp, and has its
+     * subscription back: a stale {@code offline} is still answered.
+     */
+    @ParameterizedTest(name = "MQTT {0}")
+    @ValueSource(ints = {5, 3})
+    void afterAReconnectOnlineIsAnnouncedAgainAndStaleOfflinesAreStillAnswered(int protocolVersion) throws Exception {
+        MosquittoProcess.assumeInstalledUnlessCi("This test restarts a Mosquitto of its own under the bridge.");
+        try (MosquittoProcess mosquitto = MosquittoProcess.start()) {
+            BridgeConfig config = TestConfigs.forSharedBrokers()
+                    .set("bridge.mqtt.port", Integer.toString(mosquitto.port()))
+                    .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))
+                    .build();
+            String clientId = config.mqtt().clientId().orElseThrow();
+            String topic = "mqtt-kafka-bridge/" + clientId + "/status";
+            try (BridgeRuntime bridge = BridgeRuntime.started(config, Endpoints.from(config), new SimpleMeterRegistry())) {
+                Status first;
+                try (MqttTestSubscriber live = MqttTestSubscriber.subscribe(mosquitto.port(), protocolVersion, 1, topic)) {
+                    first = StatusWatch.awaitSeen(live, "online", Status::online, TIMEOUT);
+                }
+
+                mosquitto.restart();
+
+                try (MqttTestSubscriber live = MqttTestSubscriber.subscribe(mosquitto.port(), protocolVersion, 1, topic);
+                        MqttTestClient other = MqttTestClient.connect(mosquitto.port(), protocolVersion)) {
+                    Status again = StatusWatch.awaitSeen(live, "online after the reconnect",
+                            status -> status.online() && status.timestamp() > first.timestamp(), TIMEOUT);
+                    assertThat(again.json()).isEqualTo(StatusWatch.json("online", config.id(), clientId, VERSION,
+                            again.timestamp()));
+
+                    String staleWill = StatusWatch.json("offline", config.id(), clientId, VERSION, first.timestamp());
+                    other.publish(topic, staleWill.getBytes(StandardCharsets.UTF_8), 1, true).get(30, TimeUnit.SECONDS);
+
+                    Awaitility.await("online again after the stale will").atMost(TIMEOUT)
+                            .pollInterval(Duration.ofMillis(20))
+                            .until(() -> StatusWatch.latest(live).map(Status::json).orElse(""), again.json()::equals);
+                    assertThat(StatusWatch.seen(live)).extracting(Status::json).endsWith(staleWill, again.json());
+                    assertThat(StatusWatch.retained(mosquitto.port(), protocolVersion, topic).json())
+                            .isEqualTo(again.json());
+                }
+            }
         }
     }
 
