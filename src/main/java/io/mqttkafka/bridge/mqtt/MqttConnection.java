@@ -81,6 +81,9 @@ import io.reactivex.schedulers.Schedulers;
  * subscription is re-made, and the client would acknowledge them automatically if no manual-ack flow
  * were there to take them. Subscriptions are made without callbacks so that every message reaches that
  * one flow, and routing is left to the route table.
+ *
+ * <p>A third kind, the {@linkplain #status status} connection, carries the bridge's own status and last will, whatever
+ * mappings exist; like the publisher it never keeps a session (see {@link StatusAnnouncer}).
  */
 public final class MqttConnection {
 
