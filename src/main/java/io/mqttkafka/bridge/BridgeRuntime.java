@@ -1,6 +1,5 @@
 package io.mqttkafka.bridge;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -9,17 +8,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.config.BridgeConfigValidator;
+import io.mqttkafka.bridge.config.ClientIds;
 import io.mqttkafka.bridge.config.ConfigValidationException;
 import io.mqttkafka.bridge.config.Endpoints;
+import io.mqttkafka.bridge.config.StatusTopic;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
 import io.mqttkafka.bridge.failure.DeadLetterWriter;
 import io.mqttkafka.bridge.kafka.KafkaConsumers;
@@ -30,10 +33,12 @@ import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
 import io.mqttkafka.bridge.metrics.KafkaClientMeters;
+import io.mqttkafka.bridge.mqtt.BridgeStatus;
 import io.mqttkafka.bridge.mqtt.MqttClientSettings;
 import io.mqttkafka.bridge.mqtt.MqttConnection;
 import io.mqttkafka.bridge.mqtt.MqttSubscription;
 import io.mqttkafka.bridge.mqtt.MqttTls;
+import io.mqttkafka.bridge.mqtt.StatusAnnouncer;
 import io.mqttkafka.bridge.pipeline.KafkaToMqttPipeline;
 import io.mqttkafka.bridge.pipeline.MqttToKafkaPipeline;
 
@@ -72,6 +77,13 @@ public final class BridgeRuntime implements AutoCloseable {
     private final MqttClientSettings mqttSettings;
     /** The connections that exist, subscriber first. */
     private final List<MqttConnection> connections;
+    /**
+     * Carries the bridge's status and its last will, whatever mappings exist; null when {@code bridge.status.topic} is
+     * empty. Not among {@link #connections}: readiness is about bridging, and it disconnects last.
+     */
+    private final MqttConnection statusConnection;
+    /** Publishes the status on {@link #statusConnection}; null with it. */
+    private final StatusAnnouncer statusAnnouncer;
     private final BridgeMetrics metrics;
     /** The Kafka client metrics of the producers and consumers, bound to the registry. */
     private final KafkaClientMeters kafkaClientMeters;
@@ -113,10 +125,18 @@ public final class BridgeRuntime implements AutoCloseable {
         this.config = config;
         this.endpoints = endpoints;
         this.deadLetterTopicUsed = validated.usesDeadLetters();
-        this.clientId = config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
+        this.clientId = ClientIds.of(config);
         this.metrics = new BridgeMetrics(registry, config.metrics().latency().enabled());
+        BridgeStatus status = StatusTopic.render(config.status().topic().orElse(""), config.id(), clientId)
+                .map(topic -> new BridgeStatus(topic, config.status().qos(), config.id(), clientId, version()))
+                .orElse(null);
         // Before any Kafka client exists: an unusable TLS setting fails startup with nothing to close.
-        this.mqttSettings = MqttClientSettings.of(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(), namedTls);
+        MqttClientSettings settings = MqttClientSettings.of(config.mqtt(), endpoints.mqttHost(), endpoints.mqttPort(),
+                namedTls);
+        this.mqttSettings = status == null ? settings : settings.withStatus(status);
+        this.statusAnnouncer = status == null ? null : new StatusAnnouncer(status);
+        this.statusConnection = status == null ? null : MqttConnection.status(config.mqtt(), mqttSettings,
+                statusClientId(clientId), statusAnnouncer);
         BridgeConfig.Kafka kafka = config.kafka();
         // Kafka validates its properties only when a client is created, and not every client knows every key
         // (e.g. only the idempotent producer refuses more than 5 requests in flight): what was created before the
@@ -255,6 +275,29 @@ public final class BridgeRuntime implements AutoCloseable {
         return clientId + "-pub";
     }
 
+    /** The client id of the status connection, derived like the publisher's. */
+    static String statusClientId(String clientId) {
+        return clientId + "-status";
+    }
+
+    /**
+     * The application's version ({@code quarkus.application.version}, from the build), or the jar's, or
+     * {@code unknown} (classes run from a build directory without Quarkus).
+     */
+    static String version() {
+        try {
+            Optional<String> configured = ConfigProvider.getConfig()
+                    .getOptionalValue("quarkus.application.version", String.class);
+            if (configured.isPresent() && !configured.get().isBlank()) {
+                return configured.get();
+            }
+        } catch (RuntimeException e) {
+            // no configuration available: fall back to the jar's manifest
+        }
+        String fromJar = BridgeRuntime.class.getPackage().getImplementationVersion();
+        return fromJar != null ? fromJar : "unknown";
+    }
+
     /**
      * Checks the dead-letter topic, then starts connecting and returns (connections retry with backoff in the
      * background).
@@ -266,11 +309,17 @@ public final class BridgeRuntime implements AutoCloseable {
         if (deadLetterTopicUsed) {
             checkDeadLetterTopic();
         }
-        LOG.infof("Starting bridge '%s' (MQTT client ids %s, MQTT %s:%d over %s, Kafka %s)", config.id(),
-                connections.stream().map(MqttConnection::clientId).toList(), endpoints.mqttHost(), endpoints.mqttPort(),
-                mqttSettings.transportDescription(), endpoints.kafkaBootstrapServers());
+        LOG.infof("Starting bridge '%s' (MQTT client ids %s, MQTT %s:%d over %s, Kafka %s, status %s)", config.id(),
+                Stream.concat(connections.stream(), Stream.ofNullable(statusConnection)).map(MqttConnection::clientId)
+                        .toList(),
+                endpoints.mqttHost(), endpoints.mqttPort(), mqttSettings.transportDescription(),
+                endpoints.kafkaBootstrapServers(),
+                statusAnnouncer == null ? "off" : "on " + statusAnnouncer.status().topic());
         mqttSettings.warnAboutWeakSettings();
         topicPresence.startProbing(Duration.ofSeconds(5));
+        if (statusConnection != null) {
+            statusConnection.start();
+        }
         connections.forEach(MqttConnection::start);
         kafkaToMqtt.forEach(KafkaToMqttPipeline::start);
     }
@@ -385,22 +434,15 @@ public final class BridgeRuntime implements AutoCloseable {
                     + "the broker will redeliver them", left, timeout);
         }
         connections.forEach(connection -> connection.disconnect(Duration.ofSeconds(5)));
+        if (statusConnection != null) {
+            // Nothing is bridged any more: say so, then a normal DISCONNECT makes the broker discard the will.
+            statusAnnouncer.announceOffline(Duration.ofSeconds(5));
+            statusConnection.disconnect(Duration.ofSeconds(5));
+        }
         deadLetterWriter.close();
         producers.close(Duration.ofSeconds(5));
         kafkaClientMeters.close();
         topicPresence.close();
         LOG.infof("Bridge '%s' stopped", config.id());
-    }
-
-    private static String hostName() {
-        String fromEnvironment = System.getenv("HOSTNAME");
-        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-            return fromEnvironment;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "localhost";
-        }
     }
 }

@@ -95,6 +95,36 @@ public interface BridgeConfig {
         boolean enabled();
     }
 
+    /**
+     * The bridge's own status on MQTT: a retained {@code online} message once connected, and a last will that makes
+     * the broker announce {@code offline} when the bridge vanishes.
+     */
+    Status status();
+
+    /**
+     * The bridge's status topic. Each replica announces on its own topic (the default contains the client id, which
+     * is unique per replica): on one topic shared by replicas the state would flap between them. The status rides on
+     * a connection of its own, {@code <client-id>-status}, whatever mappings are configured (README, "Bridge status").
+     */
+    interface Status {
+        /**
+         * Topic of the retained status message, {@code {"state":"online"|"offline","bridge":...,"client_id":...,
+         * "version":...,"timestamp":<epoch ms>}}. Placeholders: {@code {id}} ({@code bridge.id}) and
+         * {@code {client-id}} ({@code bridge.mqtt.client-id}, or the one derived from {@code bridge.id} and the host
+         * name); {@code {{} and {@code }}} for literal braces. Must be a topic name the bridge may publish to: no
+         * wildcard, no leading {@code $}. The empty string turns the status off (no status connection, no will).
+         */
+        @WithDefault(StatusTopic.DEFAULT_TEMPLATE)
+        Optional<String> topic();
+
+        /**
+         * QoS of the status messages and of the last will: 0, 1 or 2. With 0 a status message may be lost on the way to
+         * the broker; the retained state then stays at the previous one.
+         */
+        @WithDefault("1")
+        int qos();
+    }
+
     /** MQTT connection settings. */
     interface Mqtt {
         /** Broker host name or address. */

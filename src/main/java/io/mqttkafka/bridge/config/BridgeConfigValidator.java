@@ -88,6 +88,7 @@ public final class BridgeConfigValidator {
         List<String> problems = new ArrayList<>();
         checkNotBlank(problems, "bridge.id", config.id());
         checkMqtt(problems, config.mqtt());
+        checkStatus(problems, config);
         checkKafka(problems, config.kafka());
         KafkaTopicNames.invalidReason(config.deadLetterTopic())
                 .ifPresent(reason -> problems.add("bridge.dead-letter-topic: '" + config.deadLetterTopic()
@@ -163,6 +164,22 @@ public final class BridgeConfigValidator {
         if (mqtt.reconnectMaxDelay().compareTo(mqtt.reconnectInitialDelay()) < 0) {
             problems.add("bridge.mqtt.reconnect-max-delay: must not be shorter than reconnect-initial-delay ("
                     + mqtt.reconnectInitialDelay() + "), was " + mqtt.reconnectMaxDelay());
+        }
+    }
+
+    /**
+     * The status topic must render to a topic the bridge may publish to, with the client id this replica will use, so
+     * that a client id with a wildcard in it is reported here rather than by the broker.
+     */
+    private static void checkStatus(List<String> problems, BridgeConfig config) {
+        BridgeConfig.Status status = config.status();
+        if (status.qos() < 0 || status.qos() > 2) {
+            problems.add("bridge.status.qos: must be 0, 1 or 2, was " + status.qos());
+        }
+        try {
+            StatusTopic.render(status.topic().orElse(""), config.id(), ClientIds.of(config));
+        } catch (IllegalArgumentException e) {
+            problems.add("bridge.status.topic: " + e.getMessage());
         }
     }
 

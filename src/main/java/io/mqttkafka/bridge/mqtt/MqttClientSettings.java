@@ -10,15 +10,21 @@ import org.jboss.logging.Logger;
 
 import com.hivemq.client.mqtt.MqttClientTransportConfig;
 import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
+import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5WillPublish;
 
 import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.config.ConfigValidationException;
 
 /**
- * What both MQTT connections (subscriber and publisher) share, decided once from the configuration: where the broker
- * is, TLS, credentials and the reconnect backoff. Each connection asks it again before every attempt for the
+ * What the MQTT connections (subscriber, publisher and status) share, decided once from the configuration: where the
+ * broker is, TLS, credentials, the reconnect backoff, and the last will of the connection that carries the bridge's
+ * status. Each connection asks it again before every attempt for the
  * transport and the credentials, because both can change while the bridge runs (a reloaded certificate, a rotated
  * password file); the connections themselves keep only their life cycle and session.
  */
@@ -33,15 +39,18 @@ public final class MqttClientSettings {
     private final MqttCredentials credentials;
     private final long reconnectInitialMillis;
     private final long reconnectMaxMillis;
+    /** The bridge's status and with it the last will; null when {@code bridge.status.topic} is empty. */
+    private final BridgeStatus status;
 
     private MqttClientSettings(String host, int port, MqttTls tls, MqttCredentials credentials,
-            long reconnectInitialMillis, long reconnectMaxMillis) {
+            long reconnectInitialMillis, long reconnectMaxMillis, BridgeStatus status) {
         this.host = host;
         this.port = port;
         this.tls = tls;
         this.credentials = credentials;
         this.reconnectInitialMillis = reconnectInitialMillis;
         this.reconnectMaxMillis = reconnectMaxMillis;
+        this.status = status;
     }
 
     /**
@@ -63,7 +72,54 @@ public final class MqttClientSettings {
             }
         }
         return new MqttClientSettings(host, port, tls, new MqttCredentials(config),
-                config.reconnectInitialDelay().toMillis(), config.reconnectMaxDelay().toMillis());
+                config.reconnectInitialDelay().toMillis(), config.reconnectMaxDelay().toMillis(), null);
+    }
+
+    /** These settings with the bridge's status, whose connection registers the last will ({@link #mqtt5Will}). */
+    public MqttClientSettings withStatus(BridgeStatus status) {
+        return new MqttClientSettings(host, port, tls, credentials, reconnectInitialMillis, reconnectMaxMillis, status);
+    }
+
+    /** The bridge's status, empty when turned off. */
+    public Optional<BridgeStatus> status() {
+        return Optional.ofNullable(status);
+    }
+
+    /**
+     * The MQTT 5 last will of a connection that carries the status: the retained {@code offline} message with the
+     * connection's timestamp, sent by the broker as soon as the connection ends other than by a normal DISCONNECT
+     * (will delay 0: a delay would hold back the announcement of a crash; see docs/design.md, "Bridge status").
+     * Empty when the status is off.
+     *
+     * @param connectionTimestamp epoch ms of the connection attempt the will is registered with
+     */
+    Optional<Mqtt5WillPublish> mqtt5Will(long connectionTimestamp) {
+        if (status == null) {
+            return Optional.empty();
+        }
+        return Optional.of(Mqtt5Publish.builder()
+                .topic(status.topic())
+                .qos(MqttQos.fromCode(status.qos()))
+                .retain(true)
+                .payload(status.payload(BridgeStatus.State.OFFLINE, connectionTimestamp))
+                .contentType(BridgeStatus.MQTT5_PROPERTIES.contentType())
+                .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
+                .asWill()
+                .delayInterval(0)
+                .build());
+    }
+
+    /** As {@link #mqtt5Will}, for MQTT 3.1.1 (which has neither properties nor a will delay). */
+    Optional<Mqtt3Publish> mqtt3Will(long connectionTimestamp) {
+        if (status == null) {
+            return Optional.empty();
+        }
+        return Optional.of(Mqtt3Publish.builder()
+                .topic(status.topic())
+                .qos(MqttQos.fromCode(status.qos()))
+                .retain(true)
+                .payload(status.payload(BridgeStatus.State.OFFLINE, connectionTimestamp))
+                .build());
     }
 
     /**

@@ -49,6 +49,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectRestrictions;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5WillPublish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
@@ -83,6 +84,9 @@ import io.reactivex.schedulers.Schedulers;
  * subscription is re-made, and the client would acknowledge them automatically if no manual-ack flow
  * were there to take them. Subscriptions are made without callbacks so that every message reaches that
  * one flow, and routing is left to the route table.
+ *
+ * <p>A third kind, the {@linkplain #status status} connection, carries the bridge's own status and last will, whatever
+ * mappings exist; like the publisher it never keeps a session (see {@link StatusAnnouncer}).
  */
 public final class MqttConnection {
 
@@ -104,6 +108,8 @@ public final class MqttConnection {
     private final List<MqttSubscription> subscriptions;
     /** Null on the publisher, which subscribes to nothing. */
     private final Consumer<InboundMessage> sink;
+    /** The bridge's status, on the status connection only (null on the others): last will and {@code online}. */
+    private final StatusAnnouncer status;
     private final boolean cleanStart;
     private final long sessionExpirySeconds;
     private final AtomicBoolean subscribed = new AtomicBoolean();
@@ -133,7 +139,8 @@ public final class MqttConnection {
 
     private MqttConnection(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, boolean cleanStart,
-            long sessionExpirySeconds) {
+            long sessionExpirySeconds, StatusAnnouncer status) {
+        this.status = status;
         this.config = config;
         this.settings = settings;
         this.clientId = clientId;
@@ -151,12 +158,27 @@ public final class MqttConnection {
     public static MqttConnection subscriber(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
         return new MqttConnection(config, settings, clientId, subscriptions, sink, config.cleanStart(),
-                config.sessionExpiry().toSeconds());
+                config.sessionExpiry().toSeconds(), null);
     }
 
     /** The Kafka → MQTT connection: publishes only, and starts a new session on every connect (see above). */
     public static MqttConnection publisher(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId) {
-        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0);
+        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0, null);
+    }
+
+    /**
+     * The connection that carries the bridge's status: registers the last will from {@code settings} on every
+     * attempt, publishes {@code online} on every connect, and subscribes to its own status topic to answer a stale
+     * {@code offline} (see {@link StatusAnnouncer}). Like the publisher, it never keeps a session: with session expiry
+     * 0 the broker publishes the will as soon as the connection ends abnormally, never later.
+     */
+    public static MqttConnection status(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
+            StatusAnnouncer announcer) {
+        MqttConnection connection = new MqttConnection(config, settings, clientId,
+                List.of(new MqttSubscription(announcer.status().topic(), announcer.status().qos())),
+                announcer::onMessage, true, 0, announcer);
+        announcer.attach(connection);
+        return connection;
     }
 
     /** Starts connecting; returns at once. Failed attempts are retried with backoff until {@link #disconnect()}. */
@@ -193,10 +215,16 @@ public final class MqttConnection {
             if (reconnector instanceof Mqtt5ClientReconnector reconnector5) {
                 Mqtt5ConnectBuilder builder = reconnector5.getConnect().extend();
                 settings.mqtt5Auth().ifPresent(builder::simpleAuth);
+                if (status != null) {
+                    settings.mqtt5Will(status.nextConnection()).ifPresent(builder::willPublish);
+                }
                 reconnector5.connect(builder.build());
             } else if (reconnector instanceof Mqtt3ClientReconnector reconnector3) {
                 Mqtt3ConnectBuilder builder = reconnector3.getConnect().extend();
                 settings.mqtt3Auth().ifPresent(builder::simpleAuth);
+                if (status != null) {
+                    settings.mqtt3Will(status.nextConnection()).ifPresent(builder::willPublish);
+                }
                 reconnector3.connect(builder.build());
             }
         } catch (RuntimeException e) {
@@ -239,6 +267,12 @@ public final class MqttConnection {
         if (auth.isPresent()) {
             connect = connect.simpleAuth(auth.get());
         }
+        if (status != null) {
+            Optional<Mqtt5WillPublish> will = settings.mqtt5Will(status.nextConnection());
+            if (will.isPresent()) {
+                connect = connect.willPublish(will.get());
+            }
+        }
         connect.send().whenComplete((connAck, failure) -> {
             if (failure == null) {
                 LOG.infof("MQTT 5 connection of %s to %s:%d established over %s (session present: %s)", clientId,
@@ -260,6 +294,12 @@ public final class MqttConnection {
         Optional<Mqtt3SimpleAuth> auth = settings.mqtt3Auth();
         if (auth.isPresent()) {
             connect = connect.simpleAuth(auth.get());
+        }
+        if (status != null) {
+            Optional<Mqtt3Publish> will = settings.mqtt3Will(status.nextConnection());
+            if (will.isPresent()) {
+                connect = connect.willPublish(will.get());
+            }
         }
         connect.send().whenComplete((connAck, failure) -> {
             if (failure == null) {
@@ -293,6 +333,9 @@ public final class MqttConnection {
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
                 : client3.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum());
         connectionSendMaximum.filter(value -> value > 0).ifPresent(value -> sendMaximum = value);
+        if (status != null) {
+            status.onConnected();
+        }
         if (subscriptions.isEmpty()) {
             subscriptionsAccepted = true;
             return;
@@ -390,6 +433,18 @@ public final class MqttConnection {
     }
 
     private void logSubscription(MqttSubscription subscription, boolean error, String code) {
+        if (status != null) {
+            // Not "Subscribed to": that line counts the bridge's mapping subscriptions (tests wait for them).
+            if (error) {
+                LOG.errorf("MQTT broker refused %s the subscription to its own status topic '%s': %s; a stale 'offline' "
+                        + "(an earlier connection's will published after this connection's 'online') is not corrected",
+                        clientId, subscription.filter(), code);
+            } else {
+                LOG.debugf("Status connection %s follows its status topic '%s' (granted %s)", clientId,
+                        subscription.filter(), code);
+            }
+            return;
+        }
         if (error) {
             LOG.errorf("MQTT broker refused the subscription to '%s' (QoS %d) of %s: %s", subscription.filter(),
                     subscription.qos(), clientId, code);
@@ -480,7 +535,11 @@ public final class MqttConnection {
                 || cause instanceof Mqtt5DisconnectException || cause instanceof Mqtt3DisconnectException;
     }
 
-    private CompletableFuture<Void> send(OutboundMessage message) {
+    /**
+     * Sends one message without the publish window and probation of {@link #publish}: for the few status messages,
+     * which are sent from the client's own thread and must never wait there.
+     */
+    CompletableFuture<Void> send(OutboundMessage message) {
         if (client5 != null) {
             return client5.publish(mqtt5Publish(message)).thenCompose(result -> result.getError().isPresent()
                     ? CompletableFuture.<Void>failedFuture(result.getError().get())

@@ -83,7 +83,7 @@ final class TlsBridging {
     static void assertConnectionFailsWith(BridgeConfig config, Function<String, MqttTls> namedTls, int port,
             String expectedCause) throws Exception {
         String clientId = config.mqtt().clientId().orElseThrow();
-        List<String> expectedLines = List.of(clientId, clientId + "-pub").stream()
+        List<String> expectedLines = List.of(clientId, clientId + "-pub", clientId + "-status").stream()
                 .map(id -> "MQTT connection of " + id + " to 127.0.0.1:" + port + " lost or refused: " + expectedCause)
                 .toList();
         List<String> waiting = config.kafkaToMqtt().stream().map(mapping -> mapping.kafkaTopic().orElseThrow()).toList();
@@ -97,11 +97,11 @@ final class TlsBridging {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (LogCapture log = LogCapture.of(MqttConnection.class.getName());
                 BridgeRuntime bridge = started(config, namedTls, registry)) {
-            Awaitility.await("the failure logged for both connections").atMost(TIMEOUT)
+            Awaitility.await("the failure logged for each connection").atMost(TIMEOUT)
                     .until(() -> expectedLines.stream().allMatch(line -> !log.containing(line).isEmpty()));
             assertThat(bridge.isReady()).as("ready").isFalse();
             // Once per connection, not at every attempt (the next line comes at the 11th attempt, seconds later).
-            assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(2);
+            assertThat(log.containing("lost or refused")).as("failure lines:\n" + log.all()).hasSize(3);
             assertThat(log.containing("established")).as("connections established").isEmpty();
 
             Awaitility.await("the waiting records polled").atMost(TIMEOUT)

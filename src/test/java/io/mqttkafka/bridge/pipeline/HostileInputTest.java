@@ -185,7 +185,9 @@ class HostileInputTest {
             assertThat(bridge.metrics().headersSkippedCount()).as("the header with a newline").isEqualTo(1);
             Set<String> ownPublishes = new HashSet<>(hostileLevels.keySet());
             ownPublishes.addAll(goodLevels.keySet());
+            // The bridges' status messages (issue 20) are on their own topics and beside the point here.
             assertThat(everything.received()).filteredOn(r -> !r.retain())
+                    .filteredOn(r -> !r.topic().startsWith("mqtt-kafka-bridge/"))
                     .filteredOn(r -> !bridgeId.equals(r.userProperties().get(BridgeHeaders.ORIGIN)))
                     .extracting(MqttTestSubscriber.Received::topic).containsExactlyInAnyOrderElementsOf(ownPublishes);
 

@@ -217,6 +217,14 @@ public final class BridgeProcess implements AutoCloseable {
         return count;
     }
 
+    /**
+     * SIGSTOP: the process freezes with its connections open, so the brokers see it neither leave nor send anything
+     * (an MQTT broker notices only after 1.5 × keep-alive). Only this process, by its PID; {@link #kill()} ends it.
+     */
+    public synchronized void pause() {
+        Processes.signal(process, "-STOP");
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing in flight is acknowledged. */
     public synchronized void kill() {
         terminate(true);
