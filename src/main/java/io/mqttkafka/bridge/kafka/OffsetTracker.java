@@ -25,6 +25,25 @@ public final class OffsetTracker {
     private long awaitingAnswer = -1;
     private volatile boolean revoked;
 
+    /**
+     * A tracker for a partition assigned again to the consumer that published its records before {@code offset} (and
+     * whose commit of them may have failed): the next {@link #committable()} offers {@code offset}.
+     */
+    public static OffsetTracker resumingAt(long offset) {
+        OffsetTracker tracker = new OffsetTracker();
+        tracker.passed = offset;
+        return tracker;
+    }
+
+    /**
+     * The offset after the unbroken run of done records at the head: every record before it was done by this
+     * tracker's consumer, committed or not. -1 before the first one is done.
+     */
+    public long doneBefore() {
+        advance();
+        return passed;
+    }
+
     /** Starts tracking the next record; offsets must be added in increasing order. */
     public Entry add(long offset) {
         Entry last = inFlight.peekLast();

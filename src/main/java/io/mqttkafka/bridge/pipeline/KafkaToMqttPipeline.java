@@ -131,6 +131,12 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final Object progress = new Object();
     /** Poll thread only. */
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
+    /**
+     * Per partition given up (revoked or lost), the offset before which this consumer published every record: if the
+     * partition comes back and the group's committed offset is behind it (the commit failed, e.g. with the
+     * coordinator away), consuming resumes there rather than publishing those records again. Poll thread only.
+     */
+    private final Map<TopicPartition, Long> doneWhenGivenUp = new HashMap<>();
     /** Poll thread only; a partition gets a new lane with a new tracker, so a revoked one's publishes are abandoned. */
     private final Map<TopicPartition, PublishLane<Publish>> lanes = new HashMap<>();
     private volatile Consumer<byte[], byte[]> consumer;
@@ -507,7 +513,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
-                trackers.put(partition, new OffsetTracker());
+                trackers.put(partition, trackerFor(partition));
                 lanes.put(partition, newLane());
             }
             if (paused && !partitions.isEmpty()) {
@@ -517,6 +523,32 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
             if (!partitions.isEmpty()) {
                 LOG.infof("Kafka → MQTT consumer of group %s assigned %s", group.groupId(), partitions);
             }
+        }
+
+        /**
+         * A fresh tracker, or, for a partition this consumer gave up with records done beyond the group's committed
+         * offset, one that resumes after them (the consumer is moved there) and commits that offset.
+         */
+        private OffsetTracker trackerFor(TopicPartition partition) {
+            Long done = doneWhenGivenUp.remove(partition);
+            if (done == null || done < 0) {
+                return new OffsetTracker();
+            }
+            long position;
+            try {
+                position = consumer.position(partition);
+            } catch (KafkaException e) {
+                // Not known now: start where the group says; at worst the done records are published again.
+                return new OffsetTracker();
+            }
+            if (done <= position) {
+                return new OffsetTracker();
+            }
+            consumer.seek(partition, done);
+            LOG.infof("Kafka → MQTT consumer of group %s assigned %s again: resuming at offset %d, after the records it "
+                    + "published before giving it up, not at the group's committed offset %d (that commit failed)",
+                    group.groupId(), partition, done, position);
+            return OffsetTracker.resumingAt(done);
         }
 
         /**
@@ -548,6 +580,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                 lanes.remove(partition);
                 OffsetTracker tracker = trackers.remove(partition);
                 if (tracker != null) {
+                    doneWhenGivenUp.put(partition, tracker.doneBefore());
                     tracker.revoke();
                     abandoned += tracker.size();
                 }

@@ -11,10 +11,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -78,6 +85,85 @@ class KafkaToMqttCommitRetryTest {
                 assertThat(publishes).as("nothing new published meanwhile").hasSize(RECORDS);
             }
         }
+    }
+
+    /**
+     * The partition is taken away and given back (a member joins the group) while the commit of its published records
+     * keeps failing: the consumer resumes after what it published, not at the group's stale committed offset, and
+     * commits that offset once commits work again. Before, it published the records again (a flaky failure of the
+     * test above, when the restarted coordinator made the consumer rejoin).
+     */
+    @Test
+    void aPartitionAssignedAgainAfterAFailedCommitResumesAfterWhatWasPublished() {
+        String topic = SharedBrokers.unique("reassigned");
+        String bootstrap = SharedBrokers.kafka().bootstrapServers();
+        KafkaTestProducer.createTopic(bootstrap, topic, 1);
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .reverseMapping("commands", topic, "devices/{key}/commands", 1, false, null)
+                .build();
+        AtomicBoolean refuseCommits = new AtomicBoolean();
+        AtomicInteger failedCommits = new AtomicInteger();
+
+        try (KafkaTestProducer producer = new KafkaTestProducer(bootstrap)) {
+            send(producer, topic);
+            try (HandAcknowledgedPipeline handAcknowledged = new HandAcknowledgedPipeline(config,
+                    groupId -> refusingCommits(KafkaConsumers.create(groupId, bootstrap, Map.of(), "reassigned-test"),
+                            refuseCommits, failedCommits),
+                    Duration.ofMillis(100))) {
+                List<CompletableFuture<Void>> publishes = handAcknowledged.publishes();
+                Awaitility.await("every record handed to MQTT").atMost(TIMEOUT).until(() -> publishes.size() == RECORDS);
+                refuseCommits.set(true);
+                publishes.forEach(publish -> publish.complete(null));
+                Awaitility.await("the commit of the done records failed").atMost(TIMEOUT)
+                        .until(() -> failedCommits.get() > 0);
+
+                // A second static member joins and leaves: the eager range assignment revokes the partition and gives
+                // it back to the bridge's consumer (its instance id sorts first) each time.
+                try (KafkaConsumer<byte[], byte[]> joining = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ConsumerConfig.GROUP_ID_CONFIG, handAcknowledged.groupId(),
+                        ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "zz-joining-member",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                    joining.subscribe(List.of(topic));
+                    Awaitility.await("the second member joined").atMost(TIMEOUT).pollInterval(Duration.ofMillis(10))
+                            .until(() -> {
+                                joining.poll(Duration.ofMillis(100));
+                                return KafkaGroups.describe(bootstrap, handAcknowledged.groupId()).members().size() == 2;
+                            });
+                }
+                refuseCommits.set(false);
+
+                Awaitility.await("the offset after the published records committed").atMost(TIMEOUT).ignoreExceptions()
+                        .until(() -> KafkaGroups.committedTotal(bootstrap, handAcknowledged.groupId(), topic) == RECORDS);
+                assertThat(publishes).as("nothing published again").hasSize(RECORDS);
+            }
+        }
+    }
+
+    /** The consumer as it is, except that while {@code refuse} is set its commits fail, counted in {@code failures}. */
+    @SuppressWarnings("unchecked")
+    private static Consumer<byte[], byte[]> refusingCommits(Consumer<byte[], byte[]> consumer, AtomicBoolean refuse,
+            AtomicInteger failures) {
+        return (Consumer<byte[], byte[]>) Proxy.newProxyInstance(Consumer.class.getClassLoader(),
+                new Class<?>[] {Consumer.class}, (proxy, method, arguments) -> {
+                    if (refuse.get() && method.getName().equals("commitAsync") && arguments != null
+                            && arguments.length == 2) {
+                        failures.incrementAndGet();
+                        ((OffsetCommitCallback) arguments[1]).onComplete((Map<TopicPartition, OffsetAndMetadata>)
+                                arguments[0], new RetriableCommitFailedException("test: commit refused"));
+                        return null;
+                    }
+                    if (refuse.get() && method.getName().equals("commitSync")) {
+                        failures.incrementAndGet();
+                        throw new org.apache.kafka.common.errors.TimeoutException("test: commit refused");
+                    }
+                    try {
+                        return method.invoke(consumer, arguments);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** The consumer as it is, except that it counts the failed answers to asynchronous commits. */
