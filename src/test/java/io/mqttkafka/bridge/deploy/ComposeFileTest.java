@@ -79,6 +79,34 @@ class ComposeFileTest {
         assertThatThrownBy(() -> checkCompose(broken)).hasMessageContaining("read_only");
     }
 
+    /** The image the Compose file builds: the management port, a non-root user, temporary files in /tmp. */
+    @Test
+    void dockerfileExposesTheManagementPortAndRunsAsANonRootUser() throws IOException {
+        checkDockerfile(Files.readString(DEPLOY.resolve("Dockerfile")));
+    }
+
+    @Test
+    void aDockerfileExposingTheOldHttpPortOrRunningAsRootFailsTheChecks() throws IOException {
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+
+        assertThatThrownBy(() -> checkDockerfile(dockerfile.replace("EXPOSE 9000", "EXPOSE 8080")))
+                .hasMessageContaining("EXPOSE");
+        assertThatThrownBy(() -> checkDockerfile(dockerfile.replace("USER 1001", "USER root")))
+                .hasMessageContaining("USER");
+    }
+
+    static void checkDockerfile(String dockerfile) {
+        List<String> instructions = dockerfile.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(instructions).as("EXPOSE of the image").filteredOn(l -> l.startsWith("EXPOSE "))
+                .containsExactly("EXPOSE 9000");
+        List<String> users = instructions.stream().filter(l -> l.startsWith("USER ")).toList();
+        assertThat(users).as("USER of the final stage").isNotEmpty();
+        assertThat(users.get(users.size() - 1)).as("USER of the final stage (numeric, so runAsNonRoot can verify it)")
+                .matches("USER [1-9]\\d*");
+        String entrypoint = instructions.stream().filter(l -> l.startsWith("ENTRYPOINT ")).reduce((a, b) -> b).orElse("");
+        assertThat(entrypoint).as("ENTRYPOINT").contains("-Djava.io.tmpdir=/tmp").contains("/deployments/quarkus-run.jar");
+    }
+
     private static ExternalTool.Result dockerComposeConfig(Path deployDir) {
         ExternalTool.DOCKER_COMPOSE.require("checks deploy/docker-compose.yml");
         return ExternalTool.DOCKER_COMPOSE.run(deployDir, NO_ENGINE, "", "-f", COMPOSE, "config", "-q");
