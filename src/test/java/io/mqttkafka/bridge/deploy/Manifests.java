@@ -29,7 +29,7 @@ final class Manifests {
 
     /** {@code kubectl kustomize dir}: the rendered objects, or an AssertionError with kubectl's output. */
     static String render(Path kustomization) {
-        ExternalTool.KUBECTL.require("renders deploy/kubernetes with kustomize");
+        requireKustomize();
         ExternalTool.Result result = ExternalTool.KUBECTL.run(Path.of("."), "kustomize", kustomization.toString());
         if (!result.succeeded()) {
             throw new AssertionError("kustomize cannot render " + kustomization + ": " + result);
@@ -42,14 +42,24 @@ final class Manifests {
      * Returns the validator's report; throws an AssertionError naming what is invalid.
      */
     static String validate(String yaml) {
-        ExternalTool.NODE.require("validates the rendered objects against the Kubernetes schemas");
-        ExternalTool.require(Files.isDirectory(SCHEMA_VALIDATOR.resolve("node_modules/kubernetes-models")),
-                "validates the rendered objects against the Kubernetes schemas: needs `npm ci` in " + SCHEMA_VALIDATOR);
+        requireValidator();
         ExternalTool.Result result = ExternalTool.NODE.run(SCHEMA_VALIDATOR, Map.of(), yaml, "validate.mjs");
         if (!result.succeeded()) {
             throw new AssertionError("Objects do not validate: " + result);
         }
         return result.output();
+    }
+
+    /** Skips (outside CI) or fails (under CI) when the schema validator cannot run. */
+    static void requireValidator() {
+        ExternalTool.NODE.require("validates the rendered objects against the Kubernetes schemas");
+        ExternalTool.require(Files.isDirectory(SCHEMA_VALIDATOR.resolve("node_modules/kubernetes-models")),
+                "validates the rendered objects against the Kubernetes schemas: needs `npm ci` in " + SCHEMA_VALIDATOR);
+    }
+
+    /** Skips (outside CI) or fails (under CI) when kustomize cannot run. */
+    static void requireKustomize() {
+        ExternalTool.KUBECTL.require("renders deploy/kubernetes with kustomize");
     }
 
     @SuppressWarnings("unchecked")
