@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The kustomize base in {@code deploy/kubernetes} renders ({@code kubectl kustomize}, kustomize 2.0.3 in Debian's
  * kubectl 1.20 to 5.x) and every rendered object validates offline against the Kubernetes 1.36.0 schemas
- * (src/test/kubernetes-schema, kubernetes-models 5.1.0: types, required fields, enumerations; unknown fields are not
- * reported there, so the fields that matter are asserted here one by one). Each check is shown to fail on a copy
- * broken on purpose.
+ * (src/test/kubernetes-schema, kubernetes-models 5.1.0: types, required fields, enumerations). Fields a type does not
+ * have, which that validator does not report, are found through the fabric8 Kubernetes model ({@link UnknownFields}),
+ * and the fields that matter are asserted one by one. Each check is shown to fail on a copy broken on purpose.
  */
 class KubernetesManifestsTest {
 
@@ -45,6 +45,25 @@ class KubernetesManifestsTest {
         assertThat(report).contains("kubernetes-schema 1.36.0");
         assertThat(Manifests.objects(rendered)).extracting(o -> (String) o.get("kind")).containsExactlyInAnyOrder(
                 "ServiceAccount", "ConfigMap", "Service", "StatefulSet", "PodDisruptionBudget");
+    }
+
+    @Test
+    void noRenderedObjectHasAFieldItsKubernetesTypeDoesNotHave() throws Exception {
+        List<Map<String, Object>> objects = new java.util.ArrayList<>(Manifests.objects(Manifests.render(Manifests.BASE)));
+        objects.addAll(Manifests.objects(Files.readString(Manifests.SECRET_EXAMPLE)));
+
+        assertThat(UnknownFields.in(objects)).isEmpty();
+    }
+
+    @Test
+    void aMisspelledFieldIsReported() {
+        Path broken = Manifests.copy(Manifests.BASE);
+        Manifests.replace(broken.resolve("statefulset.yaml"), "readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true");
+        Manifests.replace(broken.resolve("service.yaml"), "publishNotReadyAddresses: true", "publishNotReadyAddress: true");
+
+        assertThat(UnknownFields.in(Manifests.objects(Manifests.render(broken)))).containsExactlyInAnyOrder(
+                "StatefulSet/mqtt-kafka-bridge.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem",
+                "Service/mqtt-kafka-bridge.spec.publishNotReadyAddress");
     }
 
     @Test
