@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.mqttkafka.bridge.testing.BridgeProcess;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MqttTestClient;
+import io.mqttkafka.bridge.testing.PrometheusMetrics;
 import io.mqttkafka.bridge.testing.SharedBrokers;
 
 /**
@@ -80,6 +81,13 @@ class DashboardMetricsIT {
                         }
                         return MetricNamesUsed.exported(scrape(metrics)).contains("bridge_messages_dropped_total");
                     });
+
+            // The gauges the readiness panel and the alerts read, with their values for a healthy bridge.
+            Awaitility.await("bridge_ready 1").atMost(TIMEOUT)
+                    .until(() -> PrometheusMetrics.sum(metrics, "bridge_ready", "") == 1);
+            assertThat(PrometheusMetrics.sum(metrics, "bridge_live", "")).as("bridge_live").isEqualTo(1);
+            assertThat(PrometheusMetrics.sum(metrics, "bridge_mqtt_receive_maximum", ""))
+                    .as("bridge_mqtt_receive_maximum (the default)").isEqualTo(1000);
 
             Set<String> missing = new TreeSet<>();
             try {
