@@ -102,6 +102,19 @@ class DeploymentConfigurationTest {
                 .allSatisfy(filter -> assertThat(filter).as("replicas share MQTT -> Kafka").startsWith("$share/"));
     }
 
+    /** The Compose stack's bridge: the image's config/application.yaml with the Compose file's environment. */
+    @Test
+    void theComposeBridgeConfigurationBindsAndValidates() throws IOException {
+        Map<String, String> environment = composeEnvironment(Files.readString(COMPOSE));
+
+        BridgeConfig config = bind(Path.of("config", "application.yaml"), environment, Map.of());
+
+        assertThatCode(() -> BridgeConfigValidator.validate(config)).doesNotThrowAnyException();
+        assertThat(config.mqtt().host()).isEqualTo("mosquitto");
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka:9092");
+        assertThat(config.mqtt().clientId()).contains("mqtt-kafka-bridge-0");
+    }
+
     /** The files the configuration names are where the StatefulSet mounts the Secret. */
     @Test
     void theCredentialFilesOfTheConfigurationAreMountedFromTheSecret() throws IOException {
