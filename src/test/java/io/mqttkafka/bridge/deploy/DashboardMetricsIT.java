@@ -68,7 +68,7 @@ class DashboardMetricsIT {
                 KafkaTestProducer producer = new KafkaTestProducer(bootstrap)) {
             bridge.awaitSubscribed(2);
             bridge.awaitLog("assigned");
-            URI metrics = URI.create("http://127.0.0.1:" + bridge.httpPort() + "/q/metrics");
+            URI metrics = bridge.managementAddress().resolve("/q/metrics");
 
             publisher.publish(root + "/readings/dev-1", bytes("21.5"), 1).get(30, TimeUnit.SECONDS);
             // An illegal Kafka topic name: dead-lettered (invalid-topic).
