@@ -29,7 +29,8 @@ import io.mqttkafka.bridge.testing.SharedBrokers;
  * process, scraped at {@code /q/metrics}. The bridge is driven through every path whose meters appear only at their
  * first event: both directions (latency histograms, consumer lag), a dead letter (a rendered Kafka topic with a space)
  * and QoS 0 drops (a burst against {@code qos0-max-in-flight: 1}). Names Prometheus makes itself ({@code up}) are
- * left out. The comparison is exact: a name the dashboard uses and the bridge does not export fails, naming it.
+ * left out. The comparison is exact: a name the dashboard uses and the bridge does not export fails, naming it; so
+ * does a label value an alert selects (e.g. {@code direction="mqtt-to-kafka"}) that no exported sample carries.
  */
 class DashboardMetricsIT {
 
@@ -103,6 +104,12 @@ class DashboardMetricsIT {
             }
             assertThat(missing).as("metric names used by %s or %s and not exported by the bridge (of %d used: %s)",
                     MetricNamesUsed.DASHBOARD, MetricNamesUsed.ALERTS, used.size(), used).isEmpty();
+            // A label value an alert selects (e.g. direction="mqtt-to-kafka") must be one the bridge exports, or the
+            // alert can never fire.
+            String exposition = scrape(metrics);
+            assertThat(MetricNamesUsed.labelMatchesFromBridge(MetricNamesUsed.DASHBOARD, MetricNamesUsed.ALERTS))
+                    .as("label values selected by the dashboard or the alerts that the bridge exports")
+                    .allSatisfy(match -> assertThat(MetricNamesUsed.exports(exposition, match)).as("%s", match).isTrue());
         }
     }
 

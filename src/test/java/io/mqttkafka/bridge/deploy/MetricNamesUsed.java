@@ -116,6 +116,52 @@ final class MetricNamesUsed {
         return names;
     }
 
+    /** An equality label matcher of a query, e.g. {@code direction="mqtt-to-kafka"} of {@code bridge_mqtt_in_flight}. */
+    record LabelMatch(String metric, String label, String value) {
+        @Override
+        public String toString() {
+            return metric + "{" + label + "=\"" + value + "\"}";
+        }
+    }
+
+    private static final Pattern SELECTOR = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*\\{([^}]*)}");
+    private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!=|!~|=)\\s*\"([^\"]*)\"");
+
+    /**
+     * The equality matchers of one expression on labels the bridge sets (not {@code job} and {@code instance}, which
+     * Prometheus sets, nor values with a Grafana variable): an alert selecting a label value the bridge never exports
+     * would never fire.
+     */
+    static Set<LabelMatch> labelMatches(String promQl) {
+        Set<LabelMatch> matches = new java.util.LinkedHashSet<>();
+        Matcher selector = SELECTOR.matcher(promQl);
+        while (selector.find()) {
+            Matcher matcher = MATCHER.matcher(selector.group(2));
+            while (matcher.find()) {
+                String label = matcher.group(1);
+                String value = matcher.group(3);
+                if (matcher.group(2).equals("=") && !Set.of("job", "instance").contains(label) && !value.contains("$")) {
+                    matches.add(new LabelMatch(selector.group(1), label, value));
+                }
+            }
+        }
+        return matches;
+    }
+
+    /** The label matchers of the dashboard's and the rules' queries (see {@link #labelMatches(String)}). */
+    static Set<LabelMatch> labelMatchesFromBridge(Path dashboard, Path rules) {
+        Set<LabelMatch> matches = new java.util.LinkedHashSet<>();
+        dashboardExpressions(dashboard).forEach(e -> matches.addAll(labelMatches(e)));
+        ruleExpressions(rules).forEach(e -> matches.addAll(labelMatches(e)));
+        return matches;
+    }
+
+    /** Whether an exposition has a sample of the matcher's metric with that label value. */
+    static boolean exports(String exposition, LabelMatch match) {
+        String label = match.label() + "=\"" + match.value() + "\"";
+        return exposition.lines().anyMatch(line -> line.startsWith(match.metric() + "{") && line.contains(label));
+    }
+
     /** The sample names of a Prometheus text exposition (e.g. {@code x_bucket}, {@code x_count}, {@code y_total}). */
     static Set<String> exported(String exposition) {
         Set<String> names = new TreeSet<>();

@@ -56,6 +56,20 @@ class MetricNamesUsedTest {
     }
 
     @Test
+    void readsTheLabelValuesAQuerySelects() {
+        assertThat(MetricNamesUsed.labelMatches("""
+                min_over_time(bridge_mqtt_in_flight{job="mqtt-kafka-bridge", direction="mqtt-to-kafka"}[5m])
+                  >= on (job, instance) group_left bridge_mqtt_receive_maximum{job="mqtt-kafka-bridge"}
+                + x{reason!="a", mapping=~"b.*", instance="$instance", qos="1"}""")).extracting(Object::toString)
+                .containsExactly("bridge_mqtt_in_flight{direction=\"mqtt-to-kafka\"}", "x{qos=\"1\"}");
+        String exposition = "bridge_mqtt_in_flight{direction=\"mqtt-to-kafka\"} 3.0\n";
+        assertThat(MetricNamesUsed.exports(exposition,
+                new MetricNamesUsed.LabelMatch("bridge_mqtt_in_flight", "direction", "mqtt-to-kafka"))).isTrue();
+        assertThat(MetricNamesUsed.exports(exposition,
+                new MetricNamesUsed.LabelMatch("bridge_mqtt_in_flight", "direction", "mqtt_to_kafka"))).isFalse();
+    }
+
+    @Test
     void readsSampleNamesOfAnExposition() {
         assertThat(MetricNamesUsed.exported("""
                 # HELP x_seconds latency
