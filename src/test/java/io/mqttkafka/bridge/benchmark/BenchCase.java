@@ -6,6 +6,11 @@ record BenchCase(Kind kind, int qos, int size) {
     enum Kind {
         /** Harness publisher → Mosquitto → bare subscriber: the MQTT limit, and the reference for Kafka → MQTT. */
         DRAIN("drain"),
+        /**
+         * {@link #DRAIN} with the subscriber on Mosquitto's TLS listener (the publisher stays on plain TCP, as for
+         * {@link #BRIDGE_M2K_TLS}): the MQTT limit over TLS, what the broker's own encryption costs.
+         */
+        DRAIN_TLS("drain-tls"),
         /** Kafka's own ProducerPerformance: the Kafka limit. */
         KAFKA_LIMIT("kafka-limit"),
         /** Harness publisher → Mosquitto → bridge → Kafka → harness consumer. */

@@ -83,6 +83,7 @@ public final class Benchmark {
             for (int qos = 0; qos <= 2; qos++) {
                 cases.add(new BenchCase(Kind.BRIDGE_M2K, qos, size));
             }
+            cases.add(new BenchCase(Kind.DRAIN_TLS, 1, size));
             cases.add(new BenchCase(Kind.BRIDGE_M2K_TLS, 1, size));
             for (int qos : BenchmarkRig.NAIVE_QOS_LEVELS) {
                 cases.add(new BenchCase(Kind.NAIVE_M2K, qos, size));

@@ -102,6 +102,10 @@ final class BenchmarkRig implements AutoCloseable {
         return "bench-naive-q" + qos;
     }
 
+    static String drainTlsTopic(int qos, int size) {
+        return "bench/drain-tls/q" + qos + "/" + size;
+    }
+
     static String drainTopic(int qos, int size) {
         return "bench/drain/q" + qos + "/" + size;
     }
@@ -359,6 +363,11 @@ final class BenchmarkRig implements AutoCloseable {
                 probe.awaitComplete(Duration.ofSeconds(1));
             }
         }
+    }
+
+    /** The CA certificate (PEM) that Mosquitto's TLS listener presents a certificate of. */
+    Path tlsCaCertificate() {
+        return tlsCa.cert();
     }
 
     MosquittoProcess mosquitto() {

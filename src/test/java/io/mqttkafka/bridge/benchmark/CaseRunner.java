@@ -100,6 +100,12 @@ final class CaseRunner implements AutoCloseable {
                 receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "drain-subscriber-" + runId, topic, qos, counter);
                 pid = rig.mosquitto().pid();
             }
+            case DRAIN_TLS -> {
+                topic = BenchmarkRig.drainTlsTopic(qos, size);
+                receiver = MqttArrivals.subscribeOverTls(rig.mosquitto().securePort(), rig.tlsCaCertificate(),
+                        "drain-tls-subscriber-" + runId, topic, qos, counter);
+                pid = rig.mosquitto().pid();
+            }
             case NAIVE_M2K -> {
                 topic = BenchmarkRig.naiveMqttTopic(qos, size);
                 receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.naiveKafkaTopic(qos), counter);

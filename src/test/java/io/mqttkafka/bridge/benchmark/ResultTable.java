@@ -182,6 +182,11 @@ final class ResultTable {
             } else if (benchCase.kind() == Kind.BRIDGE_M2K_TLS) {
                 ratios.add(ratio("bridge over TLS / plain TCP", benchCase, new BenchCase(Kind.BRIDGE_M2K, qos, size),
                         ratesByRep));
+                ratios.add(ratio("bridge over TLS / MQTT drain over TLS", benchCase,
+                        new BenchCase(Kind.DRAIN_TLS, qos, size), ratesByRep));
+            } else if (benchCase.kind() == Kind.DRAIN_TLS) {
+                ratios.add(ratio("MQTT drain over TLS / plain TCP", benchCase, new BenchCase(Kind.DRAIN, qos, size),
+                        ratesByRep));
             } else if (benchCase.kind() == Kind.BRIDGE_K2M) {
                 ratios.add(ratio("Kafka→MQTT bridge / bare MQTT publisher", benchCase, new BenchCase(Kind.DRAIN, qos, size),
                         ratesByRep));

@@ -352,10 +352,11 @@ class ResultTableTest {
     @Test
     void ratiosCompareTheBridgeWithItsReferencesAtTheSameQosAndSize() {
         List<BenchCase> cases = List.of(new BenchCase(Kind.BRIDGE_M2K, 2, 256), new BenchCase(Kind.BRIDGE_K2M, 1, 256),
-                new BenchCase(Kind.BRIDGE_M2K_TLS, 1, 256));
+                new BenchCase(Kind.BRIDGE_M2K_TLS, 1, 256), new BenchCase(Kind.DRAIN_TLS, 1, 256));
         Map<String, Map<Integer, Double>> rates = Map.of(
                 "bridge-m2k-q2-256", Map.of(1, 3000.0),
                 "bridge-m2k-tls-q1-256", Map.of(1, 5400.0),
+                "drain-tls-q1-256", Map.of(1, 9000.0),
                 "bridge-m2k-q1-256", Map.of(1, 6000.0),
                 "drain-q2-256", Map.of(1, 4000.0),
                 "drain-q1-256", Map.of(1, 12000.0),
@@ -371,7 +372,9 @@ class ResultTableTest {
                 tuple("bridge / naive peer", "bridge-m2k-q2-256", "naive-m2k-q2-256", null),
                 tuple("bridge QoS 2 / QoS 1", "bridge-m2k-q2-256", "bridge-m2k-q1-256", 0.5),
                 tuple("Kafka→MQTT bridge / bare MQTT publisher", "bridge-k2m-q1-256", "drain-q1-256", 0.75),
-                tuple("bridge over TLS / plain TCP", "bridge-m2k-tls-q1-256", "bridge-m2k-q1-256", 0.9));
+                tuple("bridge over TLS / plain TCP", "bridge-m2k-tls-q1-256", "bridge-m2k-q1-256", 0.9),
+                tuple("bridge over TLS / MQTT drain over TLS", "bridge-m2k-tls-q1-256", "drain-tls-q1-256", 0.6),
+                tuple("MQTT drain over TLS / plain TCP", "drain-tls-q1-256", "drain-q1-256", 0.75));
     }
 
     @Test
