@@ -280,6 +280,29 @@ public interface BridgeConfig {
 
         /** Flow control of the Kafka → MQTT direction's consumers. */
         Consumer consumer();
+
+        /**
+         * Exactly-once mappings ({@code bridge.mqtt-to-kafka[n].exactly-once}): the start of the {@code transactional.id}
+         * of this replica's transactional producer, which is {@code <prefix>-mqtt-to-kafka}. Kafka fences an older
+         * producer with the same id when a new one starts, which is how a restarted replica stops the writes of the
+         * process it replaces; so the prefix must be <em>unique per replica and stable across its restarts</em>, like the
+         * MQTT client id. Two replicas with the same prefix fence each other. Default: the MQTT client id
+         * ({@code bridge.mqtt.client-id}, or the one derived from {@code bridge.id} and the host name). Read only when a
+         * mapping is exactly-once. See docs/design.md, "Exactly-once QoS 2".
+         */
+        @WithName("transactional-id-prefix")
+        Optional<String> transactionalIdPrefix();
+
+        /**
+         * Exactly-once mappings: how often the open Kafka transaction is committed. The PUBREC of a QoS 2 message leaves
+         * only after the transaction holding its records has committed, so this adds up to its length to the latency of
+         * such a message; each commit costs a fixed overhead whatever it holds, so a shorter interval costs throughput.
+         * Must be positive and shorter than the producer's {@code transaction.timeout.ms} (Kafka's default 60 s, settable
+         * in {@code bridge.kafka.properties}). Read only when a mapping is exactly-once.
+         */
+        @WithName("transaction-interval")
+        @WithDefault("100ms")
+        Duration transactionInterval();
     }
 
     /**
@@ -361,6 +384,21 @@ public interface BridgeConfig {
         @WithName("failure-strategy")
         @WithDefault("dead-letter")
         String failureStrategy();
+
+        /**
+         * Write each QoS 2 message exactly once into Kafka, even across a crash of the bridge: the records go out in Kafka
+         * transactions ({@code bridge.kafka.transaction-interval}), the PUBREC only after their commit, and the messages
+         * written but not yet released by the broker's PUBREL are kept in the same transactions, so that the broker's
+         * redelivery of one of them after a restart is acknowledged without being written again. A consumer reading
+         * with {@code isolation.level=read_committed} then sees every message once. Only with {@code qos: 2}, a kept
+         * session ({@code bridge.mqtt.clean-start: false}; with MQTT 5 a {@code session-expiry} above 0). Default
+         * {@code false}: QoS 2 writes each message once per session (README, "Delivery guarantees"). See
+         * docs/design.md, "Exactly-once QoS 2". <strong>Not available in this version</strong>: {@code true} is
+         * refused at startup rather than run as plain QoS 2.
+         */
+        @WithName("exactly-once")
+        @WithDefault("false")
+        boolean exactlyOnce();
     }
 
     /** One Kafka → MQTT mapping. Exactly one of {@code kafka-topic} and {@code kafka-topic-pattern} is set. */

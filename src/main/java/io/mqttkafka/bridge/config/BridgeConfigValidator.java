@@ -54,6 +54,8 @@ public final class BridgeConfigValidator {
                     "use bridge.kafka.delivery-timeout (it decides when a refused record goes to the failure strategy)"));
 
     private static final Set<Integer> PROTOCOL_VERSIONS = Set.of(3, 5);
+    /** Kafka's default {@code transaction.timeout.ms}. */
+    private static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "60000";
 
     private BridgeConfigValidator() {
     }
@@ -90,6 +92,7 @@ public final class BridgeConfigValidator {
         checkMqtt(problems, config.mqtt());
         checkStatus(problems, config);
         checkKafka(problems, config.kafka());
+        checkExactlyOnce(problems, config);
         KafkaTopicNames.invalidReason(config.deadLetterTopic())
                 .ifPresent(reason -> problems.add("bridge.dead-letter-topic: '" + config.deadLetterTopic()
                         + "' is not a legal Kafka topic name: " + reason));
@@ -235,6 +238,51 @@ public final class BridgeConfigValidator {
         }
         if (consumer.revokeTimeout().isNegative()) {
             problems.add("bridge.kafka.consumer.revoke-timeout: must not be negative, was " + consumer.revokeTimeout());
+        }
+    }
+
+    /**
+     * The exactly-once contract (docs/design.md, "Exactly-once QoS 2"): the transactional settings, and per mapping the
+     * conditions without which a crash could still lose or repeat a message. The runtime is not built yet, so a mapping
+     * that asks for it is refused as well, whatever else is right or wrong with it: a setting that would silently do
+     * nothing is never accepted.
+     */
+    private static void checkExactlyOnce(List<String> problems, BridgeConfig config) {
+        BridgeConfig.Kafka kafka = config.kafka();
+        kafka.transactionalIdPrefix().filter(String::isBlank).ifPresent(prefix -> problems.add(
+                "bridge.kafka.transactional-id-prefix: must not be blank; omit it to use the MQTT client id"));
+        Duration interval = kafka.transactionInterval();
+        long transactionTimeout = numericProperty(kafka, "transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+        if (interval.isNegative() || interval.isZero()) {
+            problems.add("bridge.kafka.transaction-interval: must be positive, was " + interval);
+        } else if (transactionTimeout >= 0 && interval.toMillis() >= transactionTimeout) {
+            problems.add("bridge.kafka.transaction-interval: must be shorter than transaction.timeout.ms ("
+                    + transactionTimeout + " ms), or Kafka aborts every transaction before it is committed; was "
+                    + interval);
+        }
+        BridgeConfig.Mqtt mqtt = config.mqtt();
+        for (int i = 0; i < config.mqttToKafka().size(); i++) {
+            BridgeConfig.MqttToKafkaMapping mapping = config.mqttToKafka().get(i);
+            if (!mapping.exactlyOnce()) {
+                continue;
+            }
+            String key = "bridge.mqtt-to-kafka[" + i + "].exactly-once";
+            if (mapping.qos() != 2) {
+                problems.add(key + ": only with qos: 2 (only QoS 2 has the PUBREL that tells which written messages the "
+                        + "broker will never send again), was qos: " + mapping.qos());
+            }
+            if (mqtt.cleanStart()) {
+                problems.add(key + ": needs bridge.mqtt.clean-start: false (after a crash, the kept session is what "
+                        + "redelivers the messages in flight), was true");
+            }
+            if (mqtt.protocolVersion() == 5 && mqtt.sessionExpiry().isZero()) {
+                problems.add(key + ": needs bridge.mqtt.session-expiry above 0 (with 0 the broker drops the session, and "
+                        + "the messages in flight, when the connection ends), was " + mqtt.sessionExpiry());
+            }
+            problems.add(key + ": not available in this version: the transactional QoS 2 path (docs/design.md, "
+                    + "\"Exactly-once QoS 2\") is not built yet, and the bridge refuses the setting rather than run the "
+                    + "mapping as plain QoS 2; remove it or set it to false (QoS 2 then writes each message once per "
+                    + "session, and once more if the bridge crashes between Kafka's acknowledgement and the PUBREC)");
         }
     }
 

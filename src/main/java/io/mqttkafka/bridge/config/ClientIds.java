@@ -16,6 +16,14 @@ public final class ClientIds {
         return config.mqtt().clientId().orElseGet(() -> config.id() + "-" + hostName());
     }
 
+    /**
+     * The start of the transactional id of this replica's exactly-once producer: {@code bridge.kafka.transactional-id-prefix},
+     * or the MQTT client id, which is unique per replica and stable across its restarts, as a transactional id must be.
+     */
+    public static String transactionalIdPrefix(BridgeConfig config) {
+        return config.kafka().transactionalIdPrefix().orElseGet(() -> of(config));
+    }
+
     private static String hostName() {
         String fromEnvironment = System.getenv("HOSTNAME");
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {

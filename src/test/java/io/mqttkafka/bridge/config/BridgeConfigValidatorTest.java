@@ -203,6 +203,110 @@ class BridgeConfigValidatorTest {
                 .contains("  - " + e.problems().get(0));
     }
 
+    // ---- Exactly-once (issue 22): the contract is checked now; the runtime is not built, so true is refused ----
+
+    private static final String EOS_QOS_1 = M0 + "exactly-once: only with qos: 2 (only QoS 2 has the PUBREL that tells "
+            + "which written messages the broker will never send again), was qos: 1";
+    private static final String EOS_CLEAN_START = M0 + "exactly-once: needs bridge.mqtt.clean-start: false (after a "
+            + "crash, the kept session is what redelivers the messages in flight), was true";
+    private static final String EOS_SESSION_EXPIRY = M0 + "exactly-once: needs bridge.mqtt.session-expiry above 0 (with 0 "
+            + "the broker drops the session, and the messages in flight, when the connection ends), was PT0S";
+
+    private static String notAvailable(String mappingPrefix) {
+        return mappingPrefix + "exactly-once: not available in this version: the transactional QoS 2 path "
+                + "(docs/design.md, \"Exactly-once QoS 2\") is not built yet, and the bridge refuses the setting rather "
+                + "than run the mapping as plain QoS 2; remove it or set it to false (QoS 2 then writes each message once "
+                + "per session, and once more if the bridge crashes between Kafka's acknowledgement and the PUBREC)";
+    }
+
+    static Stream<Arguments> exactlyOnceConfigurations() {
+        return Stream.of(
+                Arguments.of("exactly-once with qos 2 and a kept session: refused until the runtime exists",
+                        props(M0 + "qos", "2", M0 + "exactly-once", "true"),
+                        List.of(notAvailable(M0))),
+                Arguments.of("exactly-once with qos 1",
+                        props(M0 + "exactly-once", "true"),
+                        List.of(EOS_QOS_1, notAvailable(M0))),
+                Arguments.of("exactly-once with qos 0",
+                        props(M0 + "qos", "0", M0 + "exactly-once", "true"),
+                        List.of(EOS_QOS_1.replace("was qos: 1", "was qos: 0"), notAvailable(M0))),
+                Arguments.of("exactly-once with clean start",
+                        props(M0 + "qos", "2", M0 + "exactly-once", "true", "bridge.mqtt.clean-start", "true"),
+                        List.of(EOS_CLEAN_START, notAvailable(M0))),
+                Arguments.of("exactly-once with MQTT 5 session expiry 0",
+                        props(M0 + "qos", "2", M0 + "exactly-once", "true", "bridge.mqtt.session-expiry", "0s"),
+                        List.of(EOS_SESSION_EXPIRY, notAvailable(M0))),
+                Arguments.of("exactly-once with MQTT 3.1.1 (no session expiry there): the contract allows it",
+                        props(M0 + "qos", "2", M0 + "exactly-once", "true", "bridge.mqtt.protocol-version", "3",
+                                "bridge.mqtt.session-expiry", "0s"),
+                        List.of(notAvailable(M0))),
+                Arguments.of("exactly-once on the second mapping names its index",
+                        props(M1 + "name", "m1", M1 + "filter", "orders/#", M1 + "qos", "2", M1 + "kafka-topic", "orders",
+                                M1 + "exactly-once", "true"),
+                        List.of(notAvailable(M1))),
+                Arguments.of("exactly-once false (the default) with qos 1",
+                        props(M0 + "exactly-once", "false"),
+                        List.of()),
+                Arguments.of("blank transactional-id-prefix",
+                        props("bridge.kafka.transactional-id-prefix", " "),
+                        List.of("bridge.kafka.transactional-id-prefix: must not be blank; omit it to use the MQTT client id")),
+                Arguments.of("transaction-interval 0",
+                        props("bridge.kafka.transaction-interval", "0s"),
+                        List.of("bridge.kafka.transaction-interval: must be positive, was PT0S")),
+                Arguments.of("negative transaction-interval",
+                        props("bridge.kafka.transaction-interval", "-100ms"),
+                        List.of("bridge.kafka.transaction-interval: must be positive, was PT-0.1S")),
+                Arguments.of("transaction-interval equal to Kafka's default transaction timeout",
+                        props("bridge.kafka.transaction-interval", "60s"),
+                        List.of("bridge.kafka.transaction-interval: must be shorter than transaction.timeout.ms (60000 ms),"
+                                + " or Kafka aborts every transaction before it is committed; was PT1M")),
+                Arguments.of("transaction-interval beyond the user's transaction timeout",
+                        props("bridge.kafka.transaction-interval", "10s",
+                                "bridge.kafka.properties.transaction.timeout.ms", "5000"),
+                        List.of("bridge.kafka.transaction-interval: must be shorter than transaction.timeout.ms (5000 ms),"
+                                + " or Kafka aborts every transaction before it is committed; was PT10S")),
+                Arguments.of("transaction-interval just below the transaction timeout",
+                        props("bridge.kafka.transaction-interval", "59999ms", "bridge.kafka.transactional-id-prefix",
+                                "plant-bridge"),
+                        List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exactlyOnceConfigurations")
+    void exactlyOnceContractIsCheckedAtStartup(String description, Map<String, String> overrides,
+            List<String> expectedProblems) {
+        TestConfigs configs = base();
+        overrides.forEach(configs::set);
+        BridgeConfig config = configs.build();
+
+        ConfigValidationException e = catchThrowableOfType(ConfigValidationException.class,
+                () -> BridgeConfigValidator.validate(config));
+
+        if (expectedProblems.isEmpty()) {
+            assertThat(e).as("valid: %s", description).isNull();
+        } else {
+            assertThat(e).as("invalid: %s", description).isNotNull();
+            assertThat(e.problems()).containsExactlyElementsOf(expectedProblems);
+        }
+    }
+
+    @Test
+    void exactlyOnceSettingsHaveTheDefaultsOfTheContract() {
+        BridgeConfig defaults = base().set("bridge.mqtt.client-id", "plant-7").build();
+
+        assertThat(defaults.kafka().transactionInterval()).isEqualTo(java.time.Duration.ofMillis(100));
+        assertThat(defaults.kafka().transactionalIdPrefix()).isEmpty();
+        assertThat(ClientIds.transactionalIdPrefix(defaults)).isEqualTo("plant-7");
+        assertThat(defaults.mqttToKafka().get(0).exactlyOnce()).isFalse();
+
+        BridgeConfig set = base().set("bridge.mqtt.client-id", "plant-7")
+                .set("bridge.kafka.transactional-id-prefix", "plant-bridge-0")
+                .set("bridge.kafka.transaction-interval", "250ms")
+                .build();
+        assertThat(ClientIds.transactionalIdPrefix(set)).isEqualTo("plant-bridge-0");
+        assertThat(set.kafka().transactionInterval()).isEqualTo(java.time.Duration.ofMillis(250));
+    }
+
     @Test
     void duplicateNameMessageNamesBothIndexes() {
         BridgeConfig config = base().mapping("first", "x/#", 1, "x", null)
