@@ -122,6 +122,8 @@ public final class MqttConnection {
      * Maximum, read on every connect. Until the first connect, the client's own limit (no wait of ours).
      */
     private volatile int sendMaximum = Mqtt5ConnectRestrictions.DEFAULT_SEND_MAXIMUM;
+    /** The subscriber's bound on the QoS 1/2 messages it holds (pushback through TCP); null on the publisher. */
+    private final InboundWindow inboundWindow;
 
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
@@ -137,6 +139,7 @@ public final class MqttConnection {
         this.cleanStart = cleanStart;
         this.sessionExpirySeconds = sessionExpirySeconds;
         this.maximumMessageSize = config.maximumMessageSize().orElse(Integer.MAX_VALUE);
+        this.inboundWindow = sink == null ? null : new InboundWindow(config.receiveMaximum());
     }
 
     /**
@@ -201,12 +204,12 @@ public final class MqttConnection {
                     ConnectionFailures.plain(e));
         }
         if (isReceiveMaximumExceeded(context.getCause())) {
-            LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than "
-                    + "bridge.mqtt.receive-maximum (%d) allows, so the client closed the connection, as MQTT 5 "
-                    + "requires; it will happen again after the reconnect. Mosquitto before 2.0.13 does this "
-                    + "while acknowledgements lag (it keeps no in-flight window): upgrade it, or set "
-                    + "bridge.mqtt.receive-maximum to 65535 and size the heap for the broker's whole backlog",
-                    settings.host(), settings.port(), config.receiveMaximum());
+            LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than the announced "
+                    + "Receive Maximum (%d) allows, so the client closed the connection, as MQTT 5 requires. The "
+                    + "bridge stops reading the connection at bridge.mqtt.receive-maximum (%d) held messages, so this "
+                    + "means the MQTT client no longer lets it: see docs/design.md, \"Pushing back through TCP\"",
+                    settings.host(), settings.port(), inboundWindow != null ? InboundWindow.ANNOUNCED_RECEIVE_MAXIMUM
+                            : config.receiveMaximum(), config.receiveMaximum());
             return;
         }
         int failures = failuresInARow.incrementAndGet();
@@ -222,14 +225,18 @@ public final class MqttConnection {
         client5 = builder.useMqttVersion5().buildAsync();
         if (sink != null) {
             client5.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis())), true);
+                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis()).heldIn(inboundWindow)),
+                    true);
         }
         Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
                 client5.connectWith()
                         .cleanStart(cleanStart)
                         .sessionExpiryInterval(sessionExpirySeconds)
                         .keepAlive((int) config.keepAlive().toSeconds())
-                        .restrictions().receiveMaximum(config.receiveMaximum()).applyRestrictions();
+                        // The subscriber bounds what it holds by not reading (InboundWindow), so it announces the
+                        // largest value: a broker that overruns a smaller one would make the client close the connection.
+                        .restrictions().receiveMaximum(inboundWindow != null ? InboundWindow.ANNOUNCED_RECEIVE_MAXIMUM
+                                : config.receiveMaximum()).applyRestrictions();
         Optional<Mqtt5SimpleAuth> auth = settings.mqtt5Auth();
         if (auth.isPresent()) {
             connect = connect.simpleAuth(auth.get());
@@ -246,7 +253,8 @@ public final class MqttConnection {
         client3 = builder.useMqttVersion3().buildAsync();
         if (sink != null) {
             client3.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis())), true);
+                    publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis()).heldIn(inboundWindow)),
+                    true);
         }
         Mqtt3ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>> connect =
                 client3.connectWith()
@@ -279,6 +287,9 @@ public final class MqttConnection {
                     settings.transportDescription());
         }
         connectionConfig().ifPresent(FlushCoalescing::install);
+        if (inboundWindow != null) {
+            connectionConfig().ifPresent(inboundWindow::attach);
+        }
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
                 : client3.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum());
@@ -540,6 +551,11 @@ public final class MqttConnection {
     /** The current connection's Netty channel, for tests that look at what the client writes. */
     Optional<Channel> channel() {
         return connectionConfig().flatMap(FlushCoalescing::channelOf);
+    }
+
+    /** The subscriber's window; null on the publisher. */
+    InboundWindow inboundWindow() {
+        return inboundWindow;
     }
 
     public String clientId() {
