@@ -159,6 +159,9 @@ public final class MqttConnection {
 
     /** Starts connecting; returns at once. Failed attempts are retried with backoff until {@link #disconnect()}. */
     public void start() {
+        if (sink != null) {
+            ClientLogLimiter.INSTANCE.install();
+        }
         MqttClientBuilder builder = MqttClient.builder()
                 .identifier(clientId)
                 .transportConfig(settings.transportConfig())
@@ -179,6 +182,9 @@ public final class MqttConnection {
      */
     private void onDisconnected(MqttClientDisconnectedContext context) {
         connected = false;
+        if (sink != null) {
+            ClientLogLimiter.INSTANCE.connectionEnded(clientId);
+        }
         if (stopping.get()) {
             return;
         }
@@ -207,7 +213,7 @@ public final class MqttConnection {
             LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than the announced "
                     + "Receive Maximum (%d) allows, so the client closed the connection, as MQTT 5 requires. The "
                     + "bridge stops reading the connection at bridge.mqtt.receive-maximum (%d) held messages, so this "
-                    + "means the MQTT client no longer lets it: see docs/design.md, \"Pushing back through TCP\"",
+                    + "means the MQTT client no longer lets it: see docs/design.md, \"Why the subscriber stops reading the socket\"",
                     settings.host(), settings.port(), inboundWindow != null ? InboundWindow.ANNOUNCED_RECEIVE_MAXIMUM
                             : config.receiveMaximum(), config.receiveMaximum());
             return;
