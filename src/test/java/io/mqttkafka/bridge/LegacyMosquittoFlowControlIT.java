@@ -51,6 +51,8 @@ import io.mqttkafka.bridge.testing.SharedBrokers;
 class LegacyMosquittoFlowControlIT {
 
     private static final int MESSAGES = Integer.getInteger("flow.messages", 70_000);
+    /** The bridge's default {@code bridge.mqtt.receive-maximum}: the most QoS 1/2 messages it holds. */
+    private static final int WINDOW = 1_000;
     private static final Duration TIMEOUT = Duration.ofMinutes(Long.getLong("flow.timeout-minutes", 10));
 
     private static MosquittoProcess broker;
@@ -94,19 +96,22 @@ class LegacyMosquittoFlowControlIT {
                 assertThat(bridge.stopGracefully(Duration.ofSeconds(60))).as("exit code after SIGTERM").isEqualTo(143);
             }
             AtomicLong heapPeak = new AtomicLong();
+            AtomicLong heldPeak = new AtomicLong();
             ScheduledExecutorService heapWatch = Executors.newSingleThreadScheduledExecutor();
             long start;
             long published;
             try {
                 if (!backlog) {
-                    heapWatch.scheduleWithFixedDelay(() -> sampleHeap(bridge, heapPeak), 0, 500, TimeUnit.MILLISECONDS);
+                    heapWatch.scheduleWithFixedDelay(() -> sample(bridge, heapPeak, heldPeak), 0, 500,
+                            TimeUnit.MILLISECONDS);
                 }
                 start = System.nanoTime();
                 publish(root, payloadSize);
                 published = System.nanoTime();
                 if (backlog) {
                     bridge.start();
-                    heapWatch.scheduleWithFixedDelay(() -> sampleHeap(bridge, heapPeak), 0, 500, TimeUnit.MILLISECONDS);
+                    heapWatch.scheduleWithFixedDelay(() -> sample(bridge, heapPeak, heldPeak), 0, 500,
+                            TimeUnit.MILLISECONDS);
                 }
                 arrivals.awaitAll(TIMEOUT, bridge);
             } finally {
@@ -118,11 +123,17 @@ class LegacyMosquittoFlowControlIT {
             assertThat(count(log, "connection of flow-client")).as("connections established").isEqualTo(backlog ? 2 : 1);
             assertThat(count(log, "re-established")).as("reconnects").isZero();
             assertThat(log).doesNotContain("Receive Maximum").doesNotContain("must not be resent");
+            // The window plus what two socket reads of 64 KiB can hold (a packet is larger than its payload), plus
+            // one message per Kafka producer callback thread between its acknowledgement and the gauge's decrement.
+            long heldBound = WINDOW + 2 * 65_536 / payloadSize + 2;
+            assertThat(heldPeak.get()).as("most messages held at once, as sampled (bound %d)", heldBound)
+                    .isPositive().isLessThanOrEqualTo(heldBound);
             double seconds = (done - (backlog ? published : start)) / 1e9;
             System.out.printf("flow: MQTT %d, %d B, %s: %d of %d distinct in Kafka (%d records), %.1f s, %.0f msg/s "
                     + "(publishing took %.1f s), heap peak seen %d MB, reconnects 0%n", protocolVersion, payloadSize,
                     scenario, arrivals.distinct(), MESSAGES, arrivals.records(), seconds, MESSAGES / seconds,
                     (published - start) / 1e9, heapPeak.get() >> 20);
+            System.out.printf("flow: most messages held at once (sampled): %d%n", heldPeak.get());
         }
     }
 
@@ -152,10 +163,14 @@ class LegacyMosquittoFlowControlIT {
         }
     }
 
-    /** The bridge's heap in use now (as its metrics say), kept if it is the most seen. */
-    private static void sampleHeap(BridgeProcess bridge, AtomicLong peak) {
+    /**
+     * The bridge's heap in use and the MQTT messages it holds unacknowledged now (as its metrics say), each kept if
+     * it is the most seen.
+     */
+    private static void sample(BridgeProcess bridge, AtomicLong heapPeak, AtomicLong heldPeak) {
         try {
-            peak.accumulateAndGet((long) bridge.metric("jvm_memory_used_bytes", "area=\"heap\""), Math::max);
+            heapPeak.accumulateAndGet((long) bridge.metric("jvm_memory_used_bytes", "area=\"heap\""), Math::max);
+            heldPeak.accumulateAndGet((long) bridge.metric("bridge_mqtt_to_kafka_in_flight", ""), Math::max);
         } catch (RuntimeException e) {
             // not listening yet (a restart) or gone: the assertions say which
         }
