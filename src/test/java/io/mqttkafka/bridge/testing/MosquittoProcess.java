@@ -192,17 +192,17 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
             if (benchmarkSettings) {
                 config
-                    // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
-                    // at 20 unacknowledged messages, and the window towards MQTT 3.1.1 subscribers. (Before 2.0.13,
-                    // Mosquitto does not keep any window towards a subscriber that acknowledges in order under a
-                    // backlog: see docs/benchmarks.md, "Mosquitto 2.0.11 and the in-flight window".)
-                    .append("max_inflight_messages ").append(MAX_INFLIGHT_MESSAGES).append('\n')
-                    // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load. Not 0
-                    // ("no maximum"): 2.0.21 answers every QoS 1/2 publish with "quota exceeded" when it is 0.
-                    .append("max_queued_messages ").append(MAX_QUEUED_MESSAGES).append("\n")
-                    .append("max_queued_bytes 0\n")
-                    .append("set_tcp_nodelay true\n")
-                    .append("sys_interval 1\n");
+                        // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
+                        // at 20 unacknowledged messages, and the window towards MQTT 3.1.1 subscribers. (Before 2.0.13,
+                        // Mosquitto does not keep any window towards a subscriber that acknowledges in order under a
+                        // backlog: see docs/benchmarks.md, "Mosquitto 2.0.11 and the in-flight window".)
+                        .append("max_inflight_messages ").append(MAX_INFLIGHT_MESSAGES).append('\n')
+                        // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load. Not 0
+                        // ("no maximum"): 2.0.21 answers every QoS 1/2 publish with "quota exceeded" when it is 0.
+                        .append("max_queued_messages ").append(MAX_QUEUED_MESSAGES).append("\n")
+                        .append("max_queued_bytes 0\n")
+                        .append("set_tcp_nodelay true\n")
+                        .append("sys_interval 1\n");
             }
             config.append(extraConfig);
             if (securePort > 0) {
