@@ -25,3 +25,13 @@ mosquitto_version() {
 mosquitto_is_recent() {
   [[ "$(mosquitto_version)" =~ version\ (2\.0\.(1[3-9]|[2-9][0-9])|2\.[1-9]|[3-9]\.) ]]
 }
+
+# Where .ci/run unpacks Debian 12's own Mosquitto, 2.0.11, beside the installed one (LegacyMosquittoFlowControlIT runs
+# the bridge against it; MosquittoProcess.DEBIAN_12_EXECUTABLE).
+MOSQUITTO_2011_DIR=/opt/mosquitto-2.0.11
+
+# Reads `apt-cache madison mosquitto` on stdin and prints the newest 2.0.11 package version it lists (Debian 12's own,
+# with its security updates), or nothing.
+mosquitto_2011_version() {
+  awk -F'|' '{gsub(/ /, "", $2); if ($2 ~ /^2\.0\.11-/) print $2}' | sort -V | tail -n 1
+}

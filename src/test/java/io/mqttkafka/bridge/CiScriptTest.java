@@ -49,6 +49,21 @@ class CiScriptTest {
         assertThat(run.output().strip()).isEqualTo(recent ? "recent" : "old");
     }
 
+    @org.junit.jupiter.api.Test
+    void picksDebian12sOwnMosquittoFromTheListOfVersions() throws Exception {
+        ScriptRun run = runUnderCiShellOptions("printf '%s\\n'"
+                + " ' mosquitto | 2.0.21-1~bpo12+1 | http://mirror/debian bookworm-backports/main amd64 Packages'"
+                + " ' mosquitto | 2.0.11-1.2+deb12u2 | http://mirror/debian bookworm/main amd64 Packages'"
+                + " ' mosquitto | 2.0.11-1.2+deb12u1 | http://mirror/debian-security bookworm-security/main amd64 Packages'"
+                + " | mosquitto_2011_version\n"
+                + "printf ' mosquitto | 2.0.21-1 | http://mirror/debian trixie/main amd64 Packages\\n'"
+                + " | mosquitto_2011_version\n"
+                + "echo end");
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).isEqualTo("2.0.11-1.2+deb12u2\nend\n");
+    }
+
     private static ScriptRun runUnderCiShellOptions(String script) throws IOException, InterruptedException {
         Process bash = new ProcessBuilder("bash", "-c", "set -euo pipefail\n. .ci/lib.sh\n" + script)
                 .redirectErrorStream(true).start();

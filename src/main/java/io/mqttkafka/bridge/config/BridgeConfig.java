@@ -200,9 +200,10 @@ public interface BridgeConfig {
         Duration keepAlive();
 
         /**
-         * MQTT 5: how many unacknowledged QoS 1/2 messages the broker may send the bridge at once. This
-         * bounds the bridge's in-flight work (and memory) in the MQTT → Kafka direction. With MQTT 3.1.1
-         * the broker's own in-flight limit applies instead.
+         * Most unacknowledged QoS 1/2 messages the bridge holds in the MQTT → Kafka direction (MQTT 5 and 3.1.1),
+         * which bounds its in-flight work and memory: at this many it stops reading the connection, and reads again
+         * at half of it, whatever the broker's own window (the subscriber announces Receive Maximum 65535; capped
+         * at 49151, see docs/design.md). The Kafka → MQTT connection announces it as its MQTT 5 Receive Maximum.
          */
         @WithName("receive-maximum")
         @WithDefault("1000")

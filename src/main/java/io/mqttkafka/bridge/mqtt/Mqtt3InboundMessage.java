@@ -21,7 +21,7 @@ final class Mqtt3InboundMessage extends ReceivedMessage {
     }
 
     @Override
-    public void acknowledge() {
+    void acknowledgePublish() {
         publish.acknowledge();
     }
 }

@@ -48,7 +48,7 @@ final class Mqtt5InboundMessage extends ReceivedMessage {
     }
 
     @Override
-    public void acknowledge() {
+    void acknowledgePublish() {
         publish.acknowledge();
     }
 

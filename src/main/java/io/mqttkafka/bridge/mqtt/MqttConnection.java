@@ -133,6 +133,8 @@ public final class MqttConnection {
      * Maximum, read on every connect. Until the first connect, the client's own limit (no wait of ours).
      */
     private volatile int sendMaximum = Mqtt5ConnectRestrictions.DEFAULT_SEND_MAXIMUM;
+    /** The subscriber's bound on the QoS 1/2 messages it holds (pushback through TCP); null on the publisher. */
+    private final InboundWindow inboundWindow;
 
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
@@ -149,6 +151,7 @@ public final class MqttConnection {
         this.cleanStart = cleanStart;
         this.sessionExpirySeconds = sessionExpirySeconds;
         this.maximumMessageSize = config.maximumMessageSize().orElse(Integer.MAX_VALUE);
+        this.inboundWindow = sink == null ? null : new InboundWindow(config.receiveMaximum());
     }
 
     /**
@@ -183,6 +186,9 @@ public final class MqttConnection {
 
     /** Starts connecting; returns at once. Failed attempts are retried with backoff until {@link #disconnect()}. */
     public void start() {
+        if (sink != null) {
+            ClientLogLimiter.INSTANCE.install();
+        }
         MqttClientBuilder builder = MqttClient.builder()
                 .identifier(clientId)
                 .transportConfig(settings.transportConfig())
@@ -203,6 +209,9 @@ public final class MqttConnection {
      */
     private void onDisconnected(MqttClientDisconnectedContext context) {
         connected = false;
+        if (sink != null) {
+            ClientLogLimiter.INSTANCE.connectionEnded(clientId);
+        }
         if (stopping.get()) {
             return;
         }
@@ -234,12 +243,12 @@ public final class MqttConnection {
                     ConnectionFailures.plain(e));
         }
         if (isReceiveMaximumExceeded(context.getCause())) {
-            LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than "
-                    + "bridge.mqtt.receive-maximum (%d) allows, so the client closed the connection, as MQTT 5 "
-                    + "requires; it will happen again after the reconnect. Mosquitto before 2.0.13 does this "
-                    + "while acknowledgements lag (it keeps no in-flight window): upgrade it, or set "
-                    + "bridge.mqtt.receive-maximum to 65535 and size the heap for the broker's whole backlog",
-                    settings.host(), settings.port(), config.receiveMaximum());
+            LOG.errorf("The MQTT broker at %s:%d sent more unacknowledged QoS 1/2 messages than the announced "
+                    + "Receive Maximum (%d) allows, so the client closed the connection, as MQTT 5 requires. The "
+                    + "bridge stops reading the connection at bridge.mqtt.receive-maximum (%d) held messages, so this "
+                    + "means the MQTT client no longer lets it: see docs/design.md, \"Why the subscriber stops reading the socket\"",
+                    settings.host(), settings.port(), inboundWindow != null ? InboundWindow.ANNOUNCED_RECEIVE_MAXIMUM
+                            : config.receiveMaximum(), config.receiveMaximum());
             return;
         }
         int failures = failuresInARow.incrementAndGet();
@@ -255,14 +264,18 @@ public final class MqttConnection {
         client5 = builder.useMqttVersion5().buildAsync();
         if (sink != null) {
             client5.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis())), true);
+                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis()).heldIn(inboundWindow)),
+                    true);
         }
         Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
                 client5.connectWith()
                         .cleanStart(cleanStart)
                         .sessionExpiryInterval(sessionExpirySeconds)
                         .keepAlive((int) config.keepAlive().toSeconds())
-                        .restrictions().receiveMaximum(config.receiveMaximum()).applyRestrictions();
+                        // The subscriber bounds what it holds by not reading (InboundWindow), so it announces the
+                        // largest value: a broker that overruns a smaller one would make the client close the connection.
+                        .restrictions().receiveMaximum(inboundWindow != null ? InboundWindow.ANNOUNCED_RECEIVE_MAXIMUM
+                                : config.receiveMaximum()).applyRestrictions();
         Optional<Mqtt5SimpleAuth> auth = settings.mqtt5Auth();
         if (auth.isPresent()) {
             connect = connect.simpleAuth(auth.get());
@@ -285,7 +298,8 @@ public final class MqttConnection {
         client3 = builder.useMqttVersion3().buildAsync();
         if (sink != null) {
             client3.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis())), true);
+                    publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis()).heldIn(inboundWindow)),
+                    true);
         }
         Mqtt3ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>> connect =
                 client3.connectWith()
@@ -329,6 +343,9 @@ public final class MqttConnection {
                     settings.host(), settings.port(), settings.transportDescription(), sessionPresent);
         }
         connectionConfig().ifPresent(FlushCoalescing::install);
+        if (inboundWindow != null) {
+            connectionConfig().ifPresent(inboundWindow::attach);
+        }
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
                 : client3.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum());
@@ -624,6 +641,11 @@ public final class MqttConnection {
     /** The current connection's Netty channel, for tests that look at what the client writes. */
     Optional<Channel> channel() {
         return connectionConfig().flatMap(FlushCoalescing::channelOf);
+    }
+
+    /** The subscriber's window; null on the publisher. */
+    InboundWindow inboundWindow() {
+        return inboundWindow;
     }
 
     public String clientId() {

@@ -16,6 +16,8 @@ abstract class ReceivedMessage implements InboundMessage {
     private final int qos;
     private final boolean retain;
     private final long receivedAtMillis;
+    /** The subscriber's window counts this message until it is acknowledged; null when not counted (QoS 0). */
+    private InboundWindow.Slot slot;
 
     ReceivedMessage(String topic, ByteBuffer payload, int qos, boolean retain, long receivedAtMillis) {
         this.topic = topic;
@@ -59,4 +61,23 @@ abstract class ReceivedMessage implements InboundMessage {
     public final long receivedAtMillis() {
         return receivedAtMillis;
     }
+
+    /** Counts this message in {@code window} until it is acknowledged. */
+    final ReceivedMessage heldIn(InboundWindow window) {
+        if (qos > 0) {
+            slot = window.received();
+        }
+        return this;
+    }
+
+    @Override
+    public final void acknowledge() {
+        acknowledgePublish();
+        if (slot != null) {
+            slot.release();
+        }
+    }
+
+    /** Hands the acknowledgement to the client, which sends it in arrival order. */
+    abstract void acknowledgePublish();
 }

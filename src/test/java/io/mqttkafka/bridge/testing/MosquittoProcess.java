@@ -45,6 +45,20 @@ public final class MosquittoProcess implements AutoCloseable {
     /** Per-client queue limit: far above any test's or benchmark case's backlog, so nothing is dropped. */
     private static final int MAX_QUEUED_MESSAGES = 10_000_000;
 
+    /**
+     * Debian 12's own Mosquitto, 2.0.11, unpacked beside the installed one (it keeps no in-flight window towards a
+     * slow subscriber, see docs/benchmarks.md): {@code apt-get download mosquitto=2.0.11-…} and
+     * {@code dpkg -x mosquitto_*.deb /opt/mosquitto-2.0.11}, as {@code .ci/run} does. The system property
+     * {@code mosquitto.2.0.11} names another path.
+     */
+    public static final Path DEBIAN_12_EXECUTABLE = Path.of(System.getProperty("mosquitto.2.0.11",
+            "/opt/mosquitto-2.0.11/usr/sbin/mosquitto"));
+    public static final String DEBIAN_12_INSTALL_HINT = "Mosquitto 2.0.11 (Debian 12's) is not at "
+            + DEBIAN_12_EXECUTABLE + "; unpack it there without replacing the installed one: cd /tmp && apt-get "
+            + "download mosquitto=2.0.11-1.2+deb12u2 && dpkg -x mosquitto_2.0.11*.deb /opt/mosquitto-2.0.11 "
+            + "(or name it with -Dmosquitto.2.0.11=PATH)";
+
+    private final Path executable;
     private final Path home;
     private final int port;
     /** The second listener's port (see {@link #startWithSecondListener}), or 0. */
@@ -53,7 +67,8 @@ public final class MosquittoProcess implements AutoCloseable {
     private final Map<String, Long> sysValues = new ConcurrentHashMap<>();
     private Mqtt5AsyncClient sysClient;
 
-    private MosquittoProcess(Path home, int port, int securePort, Process process) {
+    private MosquittoProcess(Path executable, Path home, int port, int securePort, Process process) {
+        this.executable = executable;
         this.home = home;
         this.port = port;
         this.securePort = securePort;
@@ -71,7 +86,17 @@ public final class MosquittoProcess implements AutoCloseable {
         }
     }
 
-    /** Whether a Mosquitto executable is installed (tests that need it skip with {@link #INSTALL_HINT} outside CI). */
+    /**
+     * For tests that need Debian 12's Mosquitto 2.0.11 ({@link #DEBIAN_12_EXECUTABLE}): skipped with how to get it
+     * when it is absent outside CI; under {@code CI} (whose script unpacks it) they run and fail instead.
+     */
+    public static void assumeDebian12MosquittoUnlessCi(String why) {
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(Files.isExecutable(DEBIAN_12_EXECUTABLE), "Skipped: " + why + " "
+                    + DEBIAN_12_INSTALL_HINT);
+        }
+    }
+
     /** Writes a Mosquitto password file holding {@code user} with {@code password} ({@code mosquitto_passwd}). */
     public static void writePasswordFile(Path file, String user, String password) {
         try {
@@ -121,7 +146,7 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** As {@link #start()}, with {@code extraConfig} (whole lines, e.g. {@code message_size_limit 1000\n}) appended. */
     public static MosquittoProcess start(String extraConfig) {
-        return FreePorts.startOnFreePort(port -> start(extraConfig, port, 0, ""));
+        return FreePorts.startOnFreePort(port -> start(executable(), extraConfig, port, 0, "", true));
     }
 
     /**
@@ -137,11 +162,24 @@ public final class MosquittoProcess implements AutoCloseable {
     /** As above, with {@code extraConfig} (whole lines of global settings) as in {@link #start(String)}. */
     public static MosquittoProcess startWithSecondListener(String extraConfig, String listenerSettings) {
         int securePort = FreePorts.next();
-        return FreePorts.startOnFreePort(port -> start(extraConfig, port, securePort, listenerSettings));
+        return FreePorts.startOnFreePort(port -> start(executable(), extraConfig, port, securePort, listenerSettings,
+                true));
     }
 
-    private static MosquittoProcess start(String extraConfig, int port, int securePort, String listenerSettings) {
-        executable(); // fails with the install hint when absent
+    /**
+     * Starts {@code executable} (e.g. {@link #DEBIAN_12_EXECUTABLE}) with its stock settings: only the listener, the log,
+     * no persistence and {@code extraConfig} (e.g. a {@code max_queued_messages} large enough for a test's backlog);
+     * none of the benchmark settings of {@link #start()}, so its in-flight window is its default.
+     */
+    public static MosquittoProcess startStock(Path executable, String extraConfig) {
+        if (!Files.isExecutable(executable)) {
+            throw new IllegalStateException(DEBIAN_12_INSTALL_HINT);
+        }
+        return FreePorts.startOnFreePort(port -> start(executable, extraConfig, port, 0, "", false));
+    }
+
+    private static MosquittoProcess start(Path executable, String extraConfig, int port, int securePort,
+            String listenerSettings, boolean benchmarkSettings) {
         try {
             Path home = Files.createTempDirectory("mosquitto-process-");
             Path log = home.resolve("mosquitto.log");
@@ -150,19 +188,22 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append("listener ").append(port).append(" 127.0.0.1\n")
                     .append("allow_anonymous true\n")
                     .append("persistence false\n")
-                    // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
-                    // at 20 unacknowledged messages, and the window towards MQTT 3.1.1 subscribers. (Before 2.0.13,
-                    // Mosquitto does not keep any window towards a subscriber that acknowledges in order under a
-                    // backlog: see docs/benchmarks.md, "Mosquitto 2.0.11 and the in-flight window".)
-                    .append("max_inflight_messages ").append(MAX_INFLIGHT_MESSAGES).append('\n')
-                    // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load. Not 0
-                    // ("no maximum"): 2.0.21 answers every QoS 1/2 publish with "quota exceeded" when it is 0.
-                    .append("max_queued_messages ").append(MAX_QUEUED_MESSAGES).append("\n")
-                    .append("max_queued_bytes 0\n")
-                    .append("set_tcp_nodelay true\n")
                     .append("log_dest file ").append(log).append('\n')
-                    .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n")
-                    .append("sys_interval 1\n");
+                    .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
+            if (benchmarkSettings) {
+                config
+                        // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
+                        // at 20 unacknowledged messages, and the window towards MQTT 3.1.1 subscribers. (Before 2.0.13,
+                        // Mosquitto does not keep any window towards a subscriber that acknowledges in order under a
+                        // backlog: see docs/benchmarks.md, "Mosquitto 2.0.11 and the in-flight window".)
+                        .append("max_inflight_messages ").append(MAX_INFLIGHT_MESSAGES).append('\n')
+                        // The default 1000 silently drops QoS 0 (and queue overflow at QoS 1/2) under load. Not 0
+                        // ("no maximum"): 2.0.21 answers every QoS 1/2 publish with "quota exceeded" when it is 0.
+                        .append("max_queued_messages ").append(MAX_QUEUED_MESSAGES).append("\n")
+                        .append("max_queued_bytes 0\n")
+                        .append("set_tcp_nodelay true\n")
+                        .append("sys_interval 1\n");
+            }
             config.append(extraConfig);
             if (securePort > 0) {
                 config.append("listener ").append(securePort).append(" 127.0.0.1\n").append(listenerSettings);
@@ -173,7 +214,7 @@ public final class MosquittoProcess implements AutoCloseable {
             }
             Path configFile = home.resolve("mosquitto.conf");
             Files.writeString(configFile, config);
-            MosquittoProcess broker = new MosquittoProcess(home, port, securePort, launch(home));
+            MosquittoProcess broker = new MosquittoProcess(executable, home, port, securePort, launch(executable, home));
             try {
                 broker.awaitAccepting();
             } catch (RuntimeException e) {
@@ -186,8 +227,8 @@ public final class MosquittoProcess implements AutoCloseable {
         }
     }
 
-    private static Process launch(Path home) throws IOException {
-        return new ProcessBuilder(executable().toString(), "-c", home.resolve("mosquitto.conf").toString())
+    private static Process launch(Path executable, Path home) throws IOException {
+        return new ProcessBuilder(executable.toString(), "-c", home.resolve("mosquitto.conf").toString())
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("mosquitto.out").toFile()))
@@ -207,7 +248,7 @@ public final class MosquittoProcess implements AutoCloseable {
         Processes.terminate(process, false);
         whileStopped.run();
         try {
-            process = launch(home);
+            process = launch(executable, home);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot restart Mosquitto", e);
         }
