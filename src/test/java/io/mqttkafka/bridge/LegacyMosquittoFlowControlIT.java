@@ -79,7 +79,8 @@ class LegacyMosquittoFlowControlIT {
             String scenario) throws Exception {
         String root = SharedBrokers.unique("flow");
         String kafkaTopic = SharedBrokers.unique("flow-k");
-        String yaml = BridgeProcess.connectionYaml("flow-bridge", SharedBrokers.unique("flow-client"),
+        String clientId = SharedBrokers.unique("flow-client");
+        String yaml = BridgeProcess.connectionYaml("flow-bridge", clientId,
                 SharedBrokers.kafka().bootstrapServers(), broker.port()).replace("    port: ",
                         "    protocol-version: " + protocolVersion + "\n    port: ") + """
                   mqtt-to-kafka:
@@ -120,7 +121,9 @@ class LegacyMosquittoFlowControlIT {
             long done = System.nanoTime();
             String log = bridge.log();
             assertThat(bridge.isAlive()).as("the bridge is still running (it exits on OutOfMemoryError)").isTrue();
-            assertThat(count(log, "connection of flow-client")).as("connections established").isEqualTo(backlog ? 2 : 1);
+            // The subscriber's connections (the status connection, flow-client-status, is not counted).
+            assertThat(count(log, "connection of " + clientId + " to ")).as("connections established")
+                    .isEqualTo(backlog ? 2 : 1);
             assertThat(count(log, "re-established")).as("reconnects").isZero();
             assertThat(log).doesNotContain("Receive Maximum").doesNotContain("must not be resent");
             // The window plus what two socket reads of 64 KiB can hold (a packet is larger than its payload), plus
