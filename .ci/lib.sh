@@ -25,3 +25,15 @@ mosquitto_version() {
 mosquitto_is_recent() {
   [[ "$(mosquitto_version)" =~ version\ (2\.0\.(1[3-9]|[2-9][0-9])|2\.[1-9]|[3-9]\.) ]]
 }
+
+# The installed RabbitMQ server's version (the name of its directory), or a line saying it is missing.
+rabbitmq_version() {
+  local dir
+  for dir in /usr/lib/rabbitmq/lib/rabbitmq_server-*; do
+    if [ -d "$dir" ]; then
+      echo "rabbitmq ${dir##*/rabbitmq_server-}"
+      return 0
+    fi
+  done
+  echo "rabbitmq not installed"
+}

@@ -24,7 +24,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 /**
  * A private Mosquitto broker ({@code /usr/sbin/mosquitto} or the one on the PATH) on a free loopback port, with
- * its own configuration, log and no persistence. Configured so the broker itself never throttles or silently
+ * its own configuration, log and no persistence (unless {@link #startPersistent started with it}). Configured so the
+ * broker itself never throttles or silently
  * drops a benchmark load (see docs/benchmark-plan.md §4), and with a {@code $SYS} tree published every second
  * so callers can read how many messages it dropped anyway.
  */
@@ -121,7 +122,15 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** As {@link #start()}, with {@code extraConfig} (whole lines, e.g. {@code message_size_limit 1000\n}) appended. */
     public static MosquittoProcess start(String extraConfig) {
-        return FreePorts.startOnFreePort(port -> start(extraConfig, port, 0, ""));
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port, 0, "", false));
+    }
+
+    /**
+     * As {@link #start(String)}, with persistence on: sessions, queued QoS 1/2 messages and retained messages are kept
+     * in the broker's directory across {@link #restart()} (written on the clean stop).
+     */
+    public static MosquittoProcess startPersistent(String extraConfig) {
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port, 0, "", true));
     }
 
     /**
@@ -137,10 +146,11 @@ public final class MosquittoProcess implements AutoCloseable {
     /** As above, with {@code extraConfig} (whole lines of global settings) as in {@link #start(String)}. */
     public static MosquittoProcess startWithSecondListener(String extraConfig, String listenerSettings) {
         int securePort = FreePorts.next();
-        return FreePorts.startOnFreePort(port -> start(extraConfig, port, securePort, listenerSettings));
+        return FreePorts.startOnFreePort(port -> start(extraConfig, port, securePort, listenerSettings, false));
     }
 
-    private static MosquittoProcess start(String extraConfig, int port, int securePort, String listenerSettings) {
+    private static MosquittoProcess start(String extraConfig, int port, int securePort, String listenerSettings,
+            boolean persistent) {
         executable(); // fails with the install hint when absent
         try {
             Path home = Files.createTempDirectory("mosquitto-process-");
@@ -149,7 +159,7 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append(securePort > 0 ? "per_listener_settings true\n" : "")
                     .append("listener ").append(port).append(" 127.0.0.1\n")
                     .append("allow_anonymous true\n")
-                    .append("persistence false\n")
+                    .append(persistent ? "persistence true\npersistence_location " + home + "/\n" : "persistence false\n")
                     // Sent to MQTT 5 publishers as Receive Maximum; the default 20 would cap every QoS 1/2 publisher
                     // at 20 unacknowledged messages, and the window towards MQTT 3.1.1 subscribers. (Before 2.0.13,
                     // Mosquitto does not keep any window towards a subscriber that acknowledges in order under a
