@@ -25,9 +25,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 /**
  * A private Mosquitto broker ({@code /usr/sbin/mosquitto} or the one on the PATH) on a free loopback port, with
  * its own configuration, log and no persistence (unless {@link #startPersistent started with it}). Configured so the
- * broker itself never throttles or silently
- * drops a benchmark load (see docs/benchmark-plan.md §4), and with a {@code $SYS} tree published every second
- * so callers can read how many messages it dropped anyway.
+ * broker itself never throttles or silently drops a benchmark load (see docs/benchmark-plan.md §4), and with a
+ * {@code $SYS} tree published every second so callers can read how many messages it dropped anyway.
  */
 public final class MosquittoProcess implements AutoCloseable {
 
