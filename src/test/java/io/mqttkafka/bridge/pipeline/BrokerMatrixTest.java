@@ -32,6 +32,7 @@ import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.kafka.BridgeHeaders;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
+import io.mqttkafka.bridge.testing.LogCapture;
 import io.mqttkafka.bridge.testing.MqttTestClient;
 import io.mqttkafka.bridge.testing.MqttTestSubscriber;
 import io.mqttkafka.bridge.testing.SharedBrokers;
@@ -275,7 +276,8 @@ class BrokerMatrixTest {
      * one copy per message, each mapping writes it once. A broker that sends one copy per matching subscription
      * ({@link Quirk#COPY_PER_SUBSCRIPTION_5}) gets every message written twice to each mapping today: the bridge
      * cannot tell the copies apart, because its MQTT client does not expose the subscription identifiers a copy
-     * carries (README, "Overlapping mappings"). Asserted exactly, so that a fix shows here.
+     * carries (README, "Overlapping mappings"); it warns at startup, naming the filters. Asserted exactly, so that a
+     * fix shows here.
      */
     @ParameterizedTest(name = "{0}, MQTT {1}")
     @MethodSource("brokersAndVersions")
@@ -290,8 +292,11 @@ class BrokerMatrixTest {
                 .build();
         int copies = kind.quirks().contains(Quirk.copyPerSubscription(protocol)) ? 2 : 1;
         int messages = 20;
-        try (BridgeRuntime bridge = start(config);
+        try (LogCapture log = LogCapture.of(BridgeRuntime.class.getName());
+                BridgeRuntime bridge = start(config);
                 MqttTestClient publisher = MqttTestClient.connect(broker.port(), protocol)) {
+            assertThat(log.containing("overlapping filters")).as("the startup warning").singleElement().asString()
+                    .contains("'" + root + "/o/+' and '" + root + "/#'");
             List<String> published = publish(publisher, root + "/o", "overlap", messages, 1);
             List<String> expected = new ArrayList<>();
             for (int copy = 0; copy < copies; copy++) {
