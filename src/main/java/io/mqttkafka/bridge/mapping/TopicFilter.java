@@ -299,10 +299,12 @@ public final class TopicFilter {
             boolean thisEnded = i == kinds.length;
             boolean otherEnded = i == other.kinds.length;
             if (thisEnded || otherEnded) {
-                // a/# also matches a: a filter that goes on with # alone matches where the other one ends.
-                return thisEnded && otherEnded
+                // a/# also matches a: a filter that goes on with # alone matches where the other one ends. The topic
+                // both match then has i levels; with one level that must be empty it would be "", which is no topic.
+                boolean bothMatch = thisEnded && otherEnded
                         || thisEnded && other.kinds[i] == MULTI
                         || otherEnded && kinds[i] == MULTI;
+                return bothMatch && !(i == 1 && (emptyFirstLevel(this) || emptyFirstLevel(other)));
             }
             if (i == 0 && (dollarVersusWildcard(this, other) || dollarVersusWildcard(other, this))) {
                 return false;
@@ -314,6 +316,10 @@ public final class TopicFilter {
                 return false;
             }
         }
+    }
+
+    private static boolean emptyFirstLevel(TopicFilter filter) {
+        return filter.kinds[0] == LITERAL && filter.literals[0].isEmpty();
     }
 
     /** A first level starting with {@code $} that the other filter's first-level wildcard cannot match. */

@@ -107,6 +107,8 @@ class TopicFilterTest {
         "$share/g/a/#          | a/b              | true",
         "$share/g/a/#          | $share/h/b/#     | false",
         "a//b                  | a/+/b            | true",
+        "/#                    | +                | false",
+        "/#                    | +/+              | true",
     })
     void overlapIsWhetherSomeTopicMatchesBoth(String a, String b, boolean overlap) {
         assertThat(TopicFilter.parse(a).overlaps(TopicFilter.parse(b))).isEqualTo(overlap);
