@@ -134,6 +134,53 @@ class BrokerMatrixTest {
         }
     }
 
+    static Stream<Arguments> brokersWithoutQos2() {
+        return brokersAndVersions().filter(arguments -> ((BrokerKind) ((Named<?>) arguments.get()[0]).getPayload())
+                .maxQos() < 2);
+    }
+
+    /**
+     * A Kafka → MQTT mapping with {@code qos: 2} towards a broker without QoS 2. RabbitMQ 3.10 takes the PUBLISH as QoS
+     * 1, delivers it, and answers with a PUBACK, which the client takes as a protocol error and closes the connection.
+     * The bridge publishes the record again, alone, until it has ended the connection 3 times that way, and then
+     * dead-letters it as {@code publish-ends-connection}: subscribers get it 4 times (the first attempt and 3 alone),
+     * and it is dead-lettered anyway. Records of other mappings go on.
+     */
+    @ParameterizedTest(name = "{0}, MQTT {1}")
+    @MethodSource("brokersWithoutQos2")
+    void qos2PublishTowardsABrokerWithoutQos2IsDeadLettered(BrokerKind kind, int protocol) throws Exception {
+        MatrixBroker broker = broker(kind, protocol, Scenario.QOS_DELIVERY);
+        String root = SharedBrokers.unique("matrix-noqos2");
+        String qos2Topic = SharedBrokers.unique("matrix-noqos2-cmd");
+        String qos1Topic = SharedBrokers.unique("matrix-noqos1-cmd");
+        String deadLetters = SharedBrokers.unique("matrix-noqos2-dlq");
+        KafkaTestProducer.createTopic(bootstrap(), qos2Topic, 1);
+        KafkaTestProducer.createTopic(bootstrap(), qos1Topic, 1);
+        KafkaTestProducer.createTopic(bootstrap(), deadLetters, 1);
+        BridgeConfig config = configs(kind, broker, protocol)
+                .set("bridge.dead-letter-topic", deadLetters)
+                .reverseMapping("exactly-once", qos2Topic, root + "/two/{key}", 2, false, null)
+                .reverseMapping("at-least-once", qos1Topic, root + "/one/{key}", 1, false, null)
+                .build();
+        try (BridgeRuntime bridge = start(config);
+                MqttTestSubscriber subscriber = MqttTestSubscriber.subscribe(broker.port(), protocol, kind.maxQos(),
+                        root + "/#");
+                KafkaTestProducer producer = new KafkaTestProducer(bootstrap())) {
+            producer.send(qos2Topic, "valve", bytes("open")).get(30, TimeUnit.SECONDS);
+            List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestConsumer.readAtLeast(bootstrap(), deadLetters, 1,
+                    TIMEOUT);
+            assertThat(dead).hasSize(1);
+            assertThat(text(dead.get(0).value())).isEqualTo("open");
+            assertThat(KafkaTestConsumer.header(dead.get(0), BridgeHeaders.DLQ_REASON))
+                    .startsWith("publish-ends-connection:");
+            producer.send(qos1Topic, "valve", bytes("closed")).get(30, TimeUnit.SECONDS);
+            Awaitility.await("the QoS 1 record published").atMost(TIMEOUT).until(() -> subscriber.count() >= 1);
+            String copy = root + "/two/valve=open";
+            assertThat(subscriber.received().stream().map(r -> r.topic() + "=" + r.text()).toList())
+                    .containsExactly(copy, copy, copy, copy, root + "/one/valve=closed");
+        }
+    }
+
     /**
      * The bridge stops; QoS 1/2 messages published meanwhile wait in its persistent session and Kafka records wait in
      * its consumer group; after the restart every one arrives, once (the stop was clean).
