@@ -35,3 +35,15 @@ MOSQUITTO_2011_DIR=/opt/mosquitto-2.0.11
 mosquitto_2011_version() {
   awk -F'|' '{gsub(/ /, "", $2); if ($2 ~ /^2\.0\.11-/) print $2}' | sort -V | tail -n 1
 }
+
+# The installed RabbitMQ server's version (the name of its directory), or a line saying it is missing.
+rabbitmq_version() {
+  local dir
+  for dir in /usr/lib/rabbitmq/lib/rabbitmq_server-*; do
+    if [ -d "$dir" ]; then
+      echo "rabbitmq ${dir##*/rabbitmq_server-}"
+      return 0
+    fi
+  done
+  echo "rabbitmq not installed"
+}

@@ -163,6 +163,7 @@ public final class BridgeRuntime implements AutoCloseable {
             List<MqttSubscription> subscriptions = routes.routes().stream()
                     .map(BridgeRuntime::subscription)
                     .toList();
+            warnOfOverlappingSubscriptions(routes);
             this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(),
                     mqttSettings, clientId, subscriptions, mqttToKafka);
             this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
@@ -260,6 +261,22 @@ public final class BridgeRuntime implements AutoCloseable {
             } catch (Exception | Error closeFailure) {
                 failure.addSuppressed(closeFailure);
             }
+        }
+    }
+
+    /**
+     * Overlapping filters are fine on brokers that send one copy of a message per client, but brokers that send one
+     * per matching subscription (Mosquitto with MQTT 5, ActiveMQ Artemis) make the bridge write the message once per
+     * copy to every matching mapping, and the MQTT client does not expose the subscription identifiers that would tell
+     * the copies apart (docs/brokers.md, note 4). Said once at startup, naming the filters.
+     */
+    private static void warnOfOverlappingSubscriptions(RouteTable routes) {
+        List<String> overlaps = routes.overlappingSubscriptions();
+        if (!overlaps.isEmpty()) {
+            LOG.warnf("MQTT → Kafka mappings subscribe to overlapping filters (%s): a broker that sends a message once per "
+                    + "matching subscription (Mosquitto with MQTT 5, ActiveMQ Artemis) makes the bridge write it once per "
+                    + "copy to every matching mapping; keep the filters disjoint on such brokers (docs/brokers.md)",
+                    String.join(", ", overlaps));
         }
     }
 

@@ -2,7 +2,9 @@ package io.mqttkafka.bridge.mapping;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -75,6 +77,32 @@ public final class RouteTable {
      */
     public List<MqttToKafkaRoute> routes() {
         return routes;
+    }
+
+    /**
+     * The pairs of distinct subscription filters that overlap ({@link TopicFilter#overlaps}), each as
+     * {@code 'a/o/+' and 'a/#'}, in declaration order. A broker that sends a message once per matching subscription
+     * (MQTT 5 §3.3.4 allows it) makes the bridge write such a message once per copy to every matching route; routes
+     * with the same filter share one subscription and are not listed.
+     *
+     * @return an immutable list, empty when no two subscriptions overlap
+     */
+    public List<String> overlappingSubscriptions() {
+        Map<String, TopicFilter> distinct = new LinkedHashMap<>();
+        for (MqttToKafkaRoute route : routes) {
+            distinct.putIfAbsent(route.filter().subscriptionFilter(), route.filter());
+        }
+        List<TopicFilter> filters = List.copyOf(distinct.values());
+        List<String> overlaps = new ArrayList<>();
+        for (int i = 0; i < filters.size(); i++) {
+            for (int j = i + 1; j < filters.size(); j++) {
+                if (filters.get(i).overlaps(filters.get(j))) {
+                    overlaps.add("'" + filters.get(i).subscriptionFilter() + "' and '"
+                            + filters.get(j).subscriptionFilter() + "'");
+                }
+            }
+        }
+        return List.copyOf(overlaps);
     }
 
     /**

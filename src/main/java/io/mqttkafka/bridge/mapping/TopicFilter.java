@@ -285,6 +285,49 @@ public final class TopicFilter {
     }
 
     /**
+     * Whether some topic matches both this filter and {@code other} (share prefixes ignored), with the semantics of
+     * {@link #match(String)}: {@code a/o/+} and {@code a/#} overlap, {@code a/+/x} and {@code a/o/#} overlap,
+     * {@code a/+} and {@code b/#} do not, and neither do {@code +/x} and {@code $SYS/x}. A broker may send a message
+     * that matches two overlapping subscriptions once per subscription.
+     *
+     * @param other another filter, not null
+     * @return true when the filters overlap
+     */
+    public boolean overlaps(TopicFilter other) {
+        Objects.requireNonNull(other, "other must not be null");
+        for (int i = 0;; i++) {
+            boolean thisEnded = i == kinds.length;
+            boolean otherEnded = i == other.kinds.length;
+            if (thisEnded || otherEnded) {
+                // a/# also matches a: a filter that goes on with # alone matches where the other one ends. The topic
+                // both match then has i levels; with one level that must be empty it would be "", which is no topic.
+                boolean bothMatch = thisEnded && otherEnded
+                        || thisEnded && other.kinds[i] == MULTI
+                        || otherEnded && kinds[i] == MULTI;
+                return bothMatch && !(i == 1 && (emptyFirstLevel(this) || emptyFirstLevel(other)));
+            }
+            if (i == 0 && (dollarVersusWildcard(this, other) || dollarVersusWildcard(other, this))) {
+                return false;
+            }
+            if (kinds[i] == MULTI || other.kinds[i] == MULTI) {
+                return true;
+            }
+            if (kinds[i] == LITERAL && other.kinds[i] == LITERAL && !literals[i].equals(other.literals[i])) {
+                return false;
+            }
+        }
+    }
+
+    private static boolean emptyFirstLevel(TopicFilter filter) {
+        return filter.kinds[0] == LITERAL && filter.literals[0].isEmpty();
+    }
+
+    /** A first level starting with {@code $} that the other filter's first-level wildcard cannot match. */
+    private static boolean dollarVersusWildcard(TopicFilter literal, TopicFilter wildcard) {
+        return literal.kinds[0] == LITERAL && literal.literals[0].startsWith("$") && wildcard.kinds[0] != LITERAL;
+    }
+
+    /**
      * Whether {@code topic} matches, without allocating anything. Same semantics as {@link #match(String)}.
      *
      * @param topic a concrete MQTT topic name, not null

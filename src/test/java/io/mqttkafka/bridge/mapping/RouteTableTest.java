@@ -73,6 +73,21 @@ class RouteTableTest {
     }
 
     @Test
+    void namesEachPairOfDistinctOverlappingSubscriptionsOnce() {
+        RouteTable table = new RouteTable(List.of(
+                route("narrow", "a/o/+", "n", null),
+                route("wide", "a/#", "w", null),
+                route("same-as-wide", "a/#", "w2", null),
+                route("named", "a/{site}/x", "x", null),
+                route("other", "b/+", "b", null)));
+
+        assertThat(table.overlappingSubscriptions()).containsExactly(
+                "'a/o/+' and 'a/#'", "'a/o/+' and 'a/+/x'", "'a/#' and 'a/+/x'");
+        assertThat(new RouteTable(ROUTES).overlappingSubscriptions()).containsExactly(
+                "'plant/+/+/telemetry' and 'plant/#'", "'plant/#' and '$share/bridge/plant/+/+/state'");
+    }
+
+    @Test
     void noMatchReturnsTheSharedEmptyListAndIsNotCached() {
         RouteTable table = new RouteTable(ROUTES);
 

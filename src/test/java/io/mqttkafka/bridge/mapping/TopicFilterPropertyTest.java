@@ -186,6 +186,84 @@ class TopicFilterPropertyTest {
     }
 
     /** Each wildcard of a matching filter yields exactly the topic level(s) at its position, by position and by name. */
+    /**
+     * {@link TopicFilter#overlaps}: when a topic matches both filters (as the specification says) they overlap, and when
+     * they overlap a topic built from them level by level matches both. Half the pairs share their topic, so that
+     * overlaps are frequent.
+     */
+    @Test
+    void overlapsExactlyWhenSomeTopicMatchesBoth() {
+        AtomicInteger overlapping = new AtomicInteger();
+        AtomicInteger disjoint = new AtomicInteger();
+        int tries = PropertyCheck.forAll("overlaps(..) is whether some topic matches both filters", TRIES,
+                random -> {
+                    Case first = generate(random);
+                    Case second = generate(random);
+                    return random.nextBoolean() ? List.of(first, second)
+                            : List.of(first, new Case(second.shared(), second.filterLevels(), first.topicLevels()));
+                }, pair -> List.of(), pair -> {
+                    Case a = pair.get(0);
+                    Case b = pair.get(1);
+                    if (!a.filterIsValid() || !b.filterIsValid()) {
+                        return;
+                    }
+                    boolean overlaps = TopicFilter.parse(a.bridgeFilter()).overlaps(TopicFilter.parse(b.bridgeFilter()));
+                    for (String topic : List.of(a.topic(), b.topic())) {
+                        if (!topic.isEmpty() && MqttSpecMatcher.matches(a.specFilter(), topic)
+                                && MqttSpecMatcher.matches(b.specFilter(), topic)) {
+                            assertThat(overlaps).as("'%s' matches both '%s' and '%s'", topic, a.specFilter(),
+                                    b.specFilter()).isTrue();
+                        }
+                    }
+                    if (overlaps) {
+                        overlapping.incrementAndGet();
+                        String witness = witness(levels(a.specFilter()), levels(b.specFilter()));
+                        assertThat(MqttSpecMatcher.matches(a.specFilter(), witness)
+                                && MqttSpecMatcher.matches(b.specFilter(), witness))
+                                .as("'%s' and '%s' overlap, so '%s' matches both", a.specFilter(), b.specFilter(), witness)
+                                .isTrue();
+                    } else {
+                        disjoint.incrementAndGet();
+                    }
+                });
+        assertThat(overlapping.get()).as("overlapping pairs seen").isGreaterThan(tries / 20);
+        assertThat(disjoint.get()).as("disjoint pairs seen").isGreaterThan(tries / 20);
+    }
+
+    private static List<String> levels(String specFilter) {
+        String filter = specFilter.startsWith("$share/g/") ? specFilter.substring("$share/g/".length()) : specFilter;
+        return List.of(filter.split("/", -1));
+    }
+
+    /** A topic matching both filters if they overlap: their literals where they have one, "w" for wildcards. */
+    private static String witness(List<String> a, List<String> b) {
+        List<String> topic = new ArrayList<>();
+        for (int i = 0;; i++) {
+            String x = i < a.size() ? a.get(i) : null;
+            String y = i < b.size() ? b.get(i) : null;
+            if (x == null || y == null) {
+                break;
+            }
+            if (x.equals("#") && y.equals("#")) {
+                topic.add("w");
+                break;
+            }
+            if (x.equals("#") || y.equals("#")) {
+                List<String> rest = x.equals("#") ? b : a;
+                int j = i;
+                for (; j < rest.size() && !rest.get(j).equals("#"); j++) {
+                    topic.add(rest.get(j).equals("+") ? "w" : rest.get(j));
+                }
+                if (j < rest.size()) {
+                    topic.add("w"); // both end in '#': one more level keeps the topic from being ""
+                }
+                break;
+            }
+            topic.add(x.equals("+") ? (y.equals("+") ? "w" : y) : x);
+        }
+        return String.join("/", topic);
+    }
+
     @Test
     void capturesExactlyTheLevelsAtEachWildcard() {
         AtomicInteger withNamedLevels = new AtomicInteger();

@@ -86,6 +86,35 @@ class TopicFilterTest {
         assertThat(parsed).hasToString(filter);
     }
 
+    /** Overlap is symmetric: each row is checked both ways round. */
+    @ParameterizedTest(name = "[{index}] {0} ~ {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+        // filter a            | filter b         | overlap
+        "a/o/+                 | a/#              | true",
+        "a/+/x                 | a/o/#            | true",
+        "a/b                   | a/b              | true",
+        "a/b                   | a/b/#            | true",
+        "a/b                   | a/b/+            | false",
+        "a/+                   | b/#              | false",
+        "a/+/x                 | a/+/y            | false",
+        "a/{site}/x            | a/o/x            | true",
+        "#                     | a/b/c            | true",
+        "+/+                   | a                | false",
+        "+                     | a                | true",
+        "+/x                   | $SYS/x           | false",
+        "#                     | $SYS/x           | false",
+        "$SYS/#                | $SYS/broker/+    | true",
+        "$share/g/a/#          | a/b              | true",
+        "$share/g/a/#          | $share/h/b/#     | false",
+        "a//b                  | a/+/b            | true",
+        "/#                    | +                | false",
+        "/#                    | +/+              | true",
+    })
+    void overlapIsWhetherSomeTopicMatchesBoth(String a, String b, boolean overlap) {
+        assertThat(TopicFilter.parse(a).overlaps(TopicFilter.parse(b))).isEqualTo(overlap);
+        assertThat(TopicFilter.parse(b).overlaps(TopicFilter.parse(a))).isEqualTo(overlap);
+    }
+
     /** NO_MATCH in the values column means the topic must not match. */
     @ParameterizedTest(name = "[{index}] {0} ~ {1} -> {2}")
     @CsvSource(delimiter = '|', value = {

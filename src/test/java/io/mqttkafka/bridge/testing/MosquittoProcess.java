@@ -24,9 +24,9 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 /**
  * A private Mosquitto broker ({@code /usr/sbin/mosquitto} or the one on the PATH) on a free loopback port, with
- * its own configuration, log and no persistence. Configured so the broker itself never throttles or silently
- * drops a benchmark load (see docs/benchmark-plan.md §4), and with a {@code $SYS} tree published every second
- * so callers can read how many messages it dropped anyway.
+ * its own configuration, log and no persistence (unless {@link #startPersistent started with it}). Configured so the
+ * broker itself never throttles or silently drops a benchmark load (see docs/benchmark-plan.md §4), and with a
+ * {@code $SYS} tree published every second so callers can read how many messages it dropped anyway.
  */
 public final class MosquittoProcess implements AutoCloseable {
 
@@ -146,7 +146,15 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** As {@link #start()}, with {@code extraConfig} (whole lines, e.g. {@code message_size_limit 1000\n}) appended. */
     public static MosquittoProcess start(String extraConfig) {
-        return FreePorts.startOnFreePort(port -> start(executable(), extraConfig, port, 0, "", true));
+        return FreePorts.startOnFreePort(port -> start(executable(), extraConfig, port, 0, "", true, false));
+    }
+
+    /**
+     * As {@link #start(String)}, with persistence on: sessions, queued QoS 1/2 messages and retained messages are kept
+     * in the broker's directory across {@link #restart()} (written on the clean stop).
+     */
+    public static MosquittoProcess startPersistent(String extraConfig) {
+        return FreePorts.startOnFreePort(port -> start(executable(), extraConfig, port, 0, "", true, true));
     }
 
     /**
@@ -163,7 +171,7 @@ public final class MosquittoProcess implements AutoCloseable {
     public static MosquittoProcess startWithSecondListener(String extraConfig, String listenerSettings) {
         int securePort = FreePorts.next();
         return FreePorts.startOnFreePort(port -> start(executable(), extraConfig, port, securePort, listenerSettings,
-                true));
+                true, false));
     }
 
     /**
@@ -175,11 +183,11 @@ public final class MosquittoProcess implements AutoCloseable {
         if (!Files.isExecutable(executable)) {
             throw new IllegalStateException(DEBIAN_12_INSTALL_HINT);
         }
-        return FreePorts.startOnFreePort(port -> start(executable, extraConfig, port, 0, "", false));
+        return FreePorts.startOnFreePort(port -> start(executable, extraConfig, port, 0, "", false, false));
     }
 
     private static MosquittoProcess start(Path executable, String extraConfig, int port, int securePort,
-            String listenerSettings, boolean benchmarkSettings) {
+            String listenerSettings, boolean benchmarkSettings, boolean persistent) {
         try {
             Path home = Files.createTempDirectory("mosquitto-process-");
             Path log = home.resolve("mosquitto.log");
@@ -187,7 +195,7 @@ public final class MosquittoProcess implements AutoCloseable {
                     .append(securePort > 0 ? "per_listener_settings true\n" : "")
                     .append("listener ").append(port).append(" 127.0.0.1\n")
                     .append("allow_anonymous true\n")
-                    .append("persistence false\n")
+                    .append(persistent ? "persistence true\npersistence_location " + home + "/\n" : "persistence false\n")
                     .append("log_dest file ").append(log).append('\n')
                     .append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
             if (benchmarkSettings) {

@@ -1,0 +1,143 @@
+package io.mqttkafka.bridge.testing.brokers;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+
+import io.mqttkafka.bridge.dev.EmbeddedMqttBroker;
+import io.mqttkafka.bridge.testing.FreePorts;
+import io.mqttkafka.bridge.testing.MosquittoProcess;
+import io.mqttkafka.bridge.testing.brokers.BrokerKind.Quirk;
+import io.mqttkafka.bridge.testing.brokers.BrokerKind.Scenario;
+
+/**
+ * The brokers of the matrix ({@code BrokerMatrixTest}, docs/brokers.md), one {@link BrokerKind} each, and their
+ * running instances: each is started on first use, shared by the scenarios, and stopped by {@link #closeAll()}.
+ *
+ * <p>A broker that is not installed is reported as skipped, with its reason and how to install it, except under
+ * {@code CI=true}, whose script installs every one of them: there it fails instead, so CI never skips it silently.
+ */
+public final class BrokerMatrix {
+
+    private static final String RABBITMQ_SHARED = "RabbitMQ 3.10 has no shared subscriptions: it accepts a $share/"
+            + " filter as a plain topic filter (SUBACK success), so nothing published to the topic arrives";
+
+    /** Every broker of the matrix; adding one is adding an entry here. */
+    public static final List<BrokerKind> KINDS = List.of(
+            new BrokerKind("HiveMQ CE " + EmbeddedHiveMQ.class.getPackage().getImplementationVersion(),
+                    List.of(5, 3), 2, Map.of(), Set.of(), Map.of(),
+                    Optional::empty, BrokerMatrix::hivemq),
+            new BrokerKind(mosquittoName(),
+                    List.of(5, 3), 2, Map.of(), Set.of(Quirk.COPY_PER_SUBSCRIPTION_5), mosquittoSettings(),
+                    BrokerMatrix::mosquittoUnavailable, BrokerMatrix::mosquitto),
+            new BrokerKind("ActiveMQ Artemis " + ArtemisProcess.version(),
+                    List.of(5, 3), 2, Map.of(), Set.of(Quirk.COPY_PER_SUBSCRIPTION_5, Quirk.COPY_PER_SUBSCRIPTION_3),
+                    Map.of(), ArtemisProcess::unavailable, ArtemisProcess::start),
+            new BrokerKind("RabbitMQ " + RabbitMqProcess.version(),
+                    RabbitMqProcess.speaksMqtt5() ? List.of(5, 3) : List.of(3), 1,
+                    Map.of(Scenario.SHARED_SUBSCRIPTION.name(), RABBITMQ_SHARED), Set.of(), Map.of(),
+                    RabbitMqProcess::unavailable, RabbitMqProcess::start));
+
+    private static final Map<BrokerKind, MatrixBroker> RUNNING = new LinkedHashMap<>();
+
+    private BrokerMatrix() {
+    }
+
+    /**
+     * The running instance of {@code kind}, started now if need be; skips the calling test (outside CI) or fails it
+     * (under CI) when the broker is not installed.
+     */
+    public static synchronized MatrixBroker running(BrokerKind kind) {
+        Optional<String> unavailable = kind.unavailable().get();
+        if (unavailable.isPresent()) {
+            if (System.getenv("CI") != null) {
+                Assertions.fail(kind.name() + " must run under CI (.ci/run installs it): " + unavailable.get());
+            }
+            Assumptions.abort("Skipped: " + kind.name() + ": " + unavailable.get());
+        }
+        return RUNNING.computeIfAbsent(kind, k -> k.start().get());
+    }
+
+    /** Stops every broker started here. */
+    public static synchronized void closeAll() {
+        RuntimeException failure = null;
+        for (MatrixBroker broker : RUNNING.values()) {
+            try {
+                broker.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        RUNNING.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static Optional<String> mosquittoUnavailable() {
+        return MosquittoProcess.isInstalled() ? Optional.empty() : Optional.of(MosquittoProcess.INSTALL_HINT);
+    }
+
+    private static String mosquittoName() {
+        if (!MosquittoProcess.isInstalled()) {
+            return "Mosquitto (not installed)";
+        }
+        return "Mosquitto " + MosquittoProcess.version().replaceFirst("^mosquitto version ", "");
+    }
+
+    /** Before 2.0.13 Mosquitto keeps no in-flight window while acks lag: the README's workaround. */
+    private static Map<String, String> mosquittoSettings() {
+        if (MosquittoProcess.isInstalled() && !MosquittoProcess.keepsInflightWindow()) {
+            return Map.of("bridge.mqtt.receive-maximum", "65535");
+        }
+        return Map.of();
+    }
+
+    private static MatrixBroker hivemq() {
+        EmbeddedMqttBroker broker = FreePorts.startOnFreePort(EmbeddedMqttBroker::start);
+        return new MatrixBroker() {
+            @Override
+            public int port() {
+                return broker.port();
+            }
+
+            @Override
+            public void restart() {
+                broker.stop();
+                broker.startAgain();
+            }
+
+            @Override
+            public void close() {
+                broker.close();
+            }
+        };
+    }
+
+    private static MatrixBroker mosquitto() {
+        MosquittoProcess broker = MosquittoProcess.startPersistent("");
+        return new MatrixBroker() {
+            @Override
+            public int port() {
+                return broker.port();
+            }
+
+            @Override
+            public void restart() {
+                broker.restart();
+            }
+
+            @Override
+            public void close() {
+                broker.close();
+            }
+        };
+    }
+}
