@@ -57,7 +57,9 @@ class KafkaToMqttDeliveryTest {
                 .set("bridge.mqtt.protocol-version", Integer.toString(protocolVersion))
                 .reverseMapping("commands", topic, root + "/{key}/cmd", qos, false, null)
                 // Records without a key, to a topic that does not use one.
-                .reverseMapping("broadcasts", broadcastTopic, root + "/broadcast/{partition}", qos, false, null);
+                .reverseMapping("broadcasts", broadcastTopic, root + "/broadcast/{partition}", qos, false, null)
+                // The key site/dev-3 below spans two levels, by choice.
+                .set("bridge.kafka-to-mqtt[0].multi-level-values", "true");
         byte[] binary = new byte[4096];
         new Random(qos * 17L + protocolVersion).nextBytes(binary);
         byte[] correlation = {0, 1, 2, (byte) 0xff};
