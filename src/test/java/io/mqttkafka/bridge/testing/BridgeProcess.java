@@ -127,10 +127,12 @@ public final class BridgeProcess implements AutoCloseable {
         String log = log();
         int at = log.indexOf(MANAGEMENT_LISTENING, logLengthAtStart) + MANAGEMENT_LISTENING.length();
         int end = at;
-        while (end < log.length() && !Character.isWhitespace(log.charAt(end))) {
+        // Host and port only: the line ends the address with a full stop ("... listening on http://0.0.0.0:9000."),
+        // and in JSON logs the message's closing quote follows.
+        while (end < log.length()
+                && (Character.isLetterOrDigit(log.charAt(end)) || ".:[]-".indexOf(log.charAt(end)) >= 0)) {
             end++;
         }
-        // The line ends the address with a full stop: "... listening on http://0.0.0.0:9000."
         return java.net.URI.create("http://" + log.substring(at, end).replaceAll("\\.$", ""));
     }
 
