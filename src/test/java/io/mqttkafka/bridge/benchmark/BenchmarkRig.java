@@ -206,12 +206,7 @@ final class BenchmarkRig implements AutoCloseable {
                 """.formatted(id, mosquitto.port(), id, BRIDGE_PROTOCOL_VERSION,
                 BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "" : "    receive-maximum: " + BRIDGE_RECEIVE_MAXIMUM + "\n",
                 kafka.bootstrapServers()));
-        Map<String, String> kafkaProperties = bridgeKafkaProperties();
-        if (!kafkaProperties.isEmpty()) {
-            yaml.append("    properties:\n");
-            kafkaProperties.forEach((key, value) -> yaml.append("      \"").append(key).append("\": \"").append(value)
-                    .append("\"\n"));
-        }
+        appendKafkaProperties(yaml);
         yaml.append(extraYaml);
         yaml.append("  mqtt-to-kafka:\n");
         String prefix = metersOff ? "off-" : "";
@@ -272,12 +267,7 @@ final class BenchmarkRig implements AutoCloseable {
                 """.formatted(TLS_BRIDGE_ID, mosquitto.securePort(), TLS_BRIDGE_ID, BRIDGE_PROTOCOL_VERSION,
                 BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "" : "    receive-maximum: " + BRIDGE_RECEIVE_MAXIMUM + "\n",
                 kafka.bootstrapServers()));
-        Map<String, String> kafkaProperties = bridgeKafkaProperties();
-        if (!kafkaProperties.isEmpty()) {
-            yaml.append("    properties:\n");
-            kafkaProperties.forEach((key, value) -> yaml.append("      \"").append(key).append("\": \"").append(value)
-                    .append("\"\n"));
-        }
+        appendKafkaProperties(yaml);
         yaml.append("""
                   mqtt-to-kafka:
                     - name: m2k-tls-q1
@@ -398,22 +388,31 @@ final class BenchmarkRig implements AutoCloseable {
 
     /** The bridge over TLS, started again first if it exited, as {@link #bridge()}. */
     BridgeProcess tlsBridge() {
-        if (!tlsBridge.isAlive()) {
-            System.out.println("The bridge over TLS had exited; starting it again");
-            tlsBridge.start();
-            tlsBridge.awaitSubscribed(1);
-        }
-        return tlsBridge;
+        return startedAgainIfExited(tlsBridge, "The bridge over TLS", 1);
     }
 
     /** The bridge without latency histograms, started again first if it exited (see {@link #bridge()}). */
     BridgeProcess bridgeWithoutMeters() {
-        if (!bridgeWithoutMeters.isAlive()) {
-            System.out.println("The bridge without latency histograms had exited; starting it again");
-            bridgeWithoutMeters.start();
-            bridgeWithoutMeters.awaitSubscribed(3);
+        return startedAgainIfExited(bridgeWithoutMeters, "The bridge without latency histograms", 3);
+    }
+
+    private static BridgeProcess startedAgainIfExited(BridgeProcess process, String name, int subscriptions) {
+        if (!process.isAlive()) {
+            System.out.println(name + " had exited; starting it again");
+            process.start();
+            process.awaitSubscribed(subscriptions);
         }
-        return bridgeWithoutMeters;
+        return process;
+    }
+
+    /** The {@code bench.bridge.kafka-properties} as {@code bridge.kafka.properties} lines of a bridge's YAML. */
+    private static void appendKafkaProperties(StringBuilder yaml) {
+        Map<String, String> kafkaProperties = bridgeKafkaProperties();
+        if (!kafkaProperties.isEmpty()) {
+            yaml.append("    properties:\n");
+            kafkaProperties.forEach((key, value) -> yaml.append("      \"").append(key).append("\": \"").append(value)
+                    .append("\"\n"));
+        }
     }
 
     NaivePeerProcess naivePeer(int qos) {
