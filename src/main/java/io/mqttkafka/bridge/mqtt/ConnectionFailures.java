@@ -6,6 +6,8 @@ import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
 
@@ -20,6 +22,9 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
  * exceptions carry none, and only the user name is added.
  */
 final class ConnectionFailures {
+
+    /** An alert received from the peer as OpenSSL (BoringSSL) reports it; group 1 is the alert's name. */
+    private static final Pattern OPENSSL_ALERT = Pattern.compile(":(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z0-9_]+)\\b");
 
     private ConnectionFailures() {
     }
@@ -74,7 +79,7 @@ final class ConnectionFailures {
         if (ssl == null) {
             return null;
         }
-        String message = String.valueOf(ssl.getMessage());
+        String message = alertInJdkTerms(String.valueOf(ssl.getMessage()));
         String lower = message.toLowerCase(Locale.ROOT);
         if (lower.contains("certificate_required")
                 || (lower.contains("bad_certificate") && !tls.hasClientCertificate())) {
@@ -97,6 +102,16 @@ final class ConnectionFailures {
                             : "requires a client certificate and " + tls.source() + " has no key store");
         }
         return "TLS: " + plain(ssl);
+    }
+
+    /**
+     * OpenSSL's report of an alert the broker sent ({@code error:1000042e:SSL routines:OPENSSL_internal:
+     * TLSV1_ALERT_PROTOCOL_VERSION}) in the JDK engine's words ({@code Received fatal alert: protocol_version}), so that
+     * a line reads the same whichever engine the client uses; any other message as it is.
+     */
+    static String alertInJdkTerms(String message) {
+        Matcher alert = OPENSSL_ALERT.matcher(message);
+        return alert.find() ? "Received fatal alert: " + alert.group(1).toLowerCase(Locale.ROOT) : message;
     }
 
     /** The exception's class and message, with the wrappers of futures taken off. */

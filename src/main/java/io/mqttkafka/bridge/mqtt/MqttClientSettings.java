@@ -172,9 +172,10 @@ public final class MqttClientSettings {
         return port;
     }
 
-    /** "TLS (TLS configuration 'mqtt')" or "plain TCP", for the startup line. */
+    /** "TLS (TLS configuration 'mqtt', TLSv1.3/TLSv1.2, OpenSSL)" or "plain TCP", for the connection lines. */
     public String transportDescription() {
-        return tls == null ? "plain TCP" : "TLS (" + tls.source() + ", " + String.join("/", tls.protocols()) + ")";
+        return tls == null ? "plain TCP"
+                : "TLS (" + tls.source() + ", " + String.join("/", tls.protocols()) + ", " + MqttTls.engine() + ")";
     }
 
     /**

@@ -17,6 +17,7 @@ import javax.net.ssl.TrustManagerFactory;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 
+import io.netty.handler.ssl.OpenSsl;
 import io.quarkus.tls.TlsConfiguration;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.KeyCertOptions;
@@ -49,7 +50,7 @@ public final class MqttTls {
     /** Null when no client certificate is configured. */
     private final Supplier<KeyManagerFactory> keyManagers;
     private final List<String> protocols;
-    /** Empty for the JDK's defaults. */
+    /** Empty for the TLS engine's defaults. */
     private final List<String> cipherSuites;
     private final Duration handshakeTimeout;
     private final boolean hostnameVerification;
@@ -150,6 +151,16 @@ public final class MqttTls {
         return problems;
     }
 
+    /**
+     * Which TLS implementation the MQTT client uses: Netty picks OpenSSL (BoringSSL, from netty-tcnative on the class
+     * path) when it loads on this platform, the JDK's engine otherwise or with {@code -Dio.netty.handler.ssl.noOpenSsl=true}.
+     * Over plain TCP, TLS through OpenSSL added 18 % to the bridge's CPU per message, through the JDK's engine 51 %
+     * (docs/benchmarks.md, "TLS to the broker").
+     */
+    public static String engine() {
+        return OpenSsl.isAvailable() ? "OpenSSL" : "JDK";
+    }
+
     /** Where trust and keys come from, for log lines: "TLS configuration 'mqtt'" or "the JVM's default trust store". */
     public String source() {
         return source;
@@ -167,9 +178,9 @@ public final class MqttTls {
         return protocols;
     }
 
-    /** The cipher suites offered, for log lines: the configured ones, or the JVM's defaults when none are set. */
+    /** The cipher suites offered, for log lines: the configured ones, or the TLS engine's defaults when none are set. */
     public String cipherSuitesOffered() {
-        return cipherSuites.isEmpty() ? "the JVM's default cipher suites" : cipherSuites.toString();
+        return cipherSuites.isEmpty() ? engine() + "'s default cipher suites" : cipherSuites.toString();
     }
 
     /** The protocols in {@code requested} that this JVM's TLS implementation does not know. */

@@ -124,7 +124,7 @@ class MqttClientSettingsTest {
 
         MqttClientSettings settings = MqttClientSettings.of(config.mqtt(), "broker.example.com", 8883, NO_REGISTRY);
 
-        assertThat(settings.transportDescription()).isEqualTo("TLS (the JVM's default trust store, TLSv1.3/TLSv1.2)");
+        assertThat(settings.transportDescription()).isEqualTo("TLS (the JVM's default trust store, TLSv1.3/TLSv1.2, OpenSSL)");
         var ssl = settings.transportConfig().getSslConfig().orElseThrow();
         assertThat(ssl.getKeyManagerFactory()).isEmpty();
         assertThat(ssl.getTrustManagerFactory()).isPresent();
@@ -146,7 +146,7 @@ class MqttClientSettingsTest {
 
         assertThat(second.getKeyManagerFactory().orElseThrow()).isNotSameAs(first.getKeyManagerFactory().orElseThrow());
         assertThat(second.getTrustManagerFactory().orElseThrow()).isNotSameAs(first.getTrustManagerFactory().orElseThrow());
-        assertThat(settings.transportDescription()).isEqualTo("TLS (TLS configuration 'mqtt', TLSv1.3/TLSv1.2)");
+        assertThat(settings.transportDescription()).isEqualTo("TLS (TLS configuration 'mqtt', TLSv1.3/TLSv1.2, OpenSSL)");
     }
 
     @Test
