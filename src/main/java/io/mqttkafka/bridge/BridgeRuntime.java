@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttkafka.bridge.config.BridgeConfig;
+import io.mqttkafka.bridge.config.BridgeConfig.Kafka.Qos0Overload;
 import io.mqttkafka.bridge.config.BridgeConfigValidator;
 import io.mqttkafka.bridge.config.ClientIds;
 import io.mqttkafka.bridge.config.ConfigValidationException;
@@ -157,7 +158,8 @@ public final class BridgeRuntime implements AutoCloseable {
             this.deadLetterWriter = opened(created, new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE),
                     topicPresence, metrics));
             MqttToKafkaPipeline pipeline = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence,
-                    deadLetters, deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight());
+                    deadLetters, deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight(),
+                    kafka.qos0Overload());
             this.mqttToKafka = pipeline;
             created.push(() -> pipeline.drain(Duration.ZERO));
             List<MqttSubscription> subscriptions = routes.routes().stream()
@@ -165,7 +167,8 @@ public final class BridgeRuntime implements AutoCloseable {
                     .toList();
             warnOfOverlappingSubscriptions(routes);
             this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(),
-                    mqttSettings, clientId, subscriptions, mqttToKafka);
+                    mqttSettings, clientId, subscriptions, mqttToKafka,
+                    kafka.qos0Overload() == Qos0Overload.PUSH_BACK ? kafka.qos0MaxInFlight() : 0);
             this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
                     mqttSettings, publisherClientId(clientId));
             this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
@@ -227,6 +230,7 @@ public final class BridgeRuntime implements AutoCloseable {
             metrics.mqttConnection("subscriber", subscriber::isConnected, subscriber::reconnects,
                     subscriber::isSessionPresent);
             metrics.mqttInFlight("mqtt-to-kafka", mqttToKafka::unacknowledged);
+            metrics.mqttReadPauses(subscriber::readPauses);
         }
         if (publisher != null) {
             metrics.mqttConnection("publisher", publisher::isConnected, publisher::reconnects,
@@ -443,8 +447,10 @@ public final class BridgeRuntime implements AutoCloseable {
      */
     @Override
     public void close() {
-        kafkaToMqtt.forEach(KafkaToMqttPipeline::close);
         Duration timeout = config.shutdownTimeout();
+        // With the publisher down nothing in flight can be acknowledged: waiting would only delay the stop.
+        Duration kafkaToMqttDrain = publisher != null && publisher.isConnected() ? timeout : Duration.ZERO;
+        kafkaToMqtt.forEach(pipeline -> pipeline.close(kafkaToMqttDrain));
         int left = mqttToKafka.drain(timeout);
         if (left > 0) {
             LOG.warnf("%d MQTT messages were still waiting for Kafka after %s; they are not acknowledged and "

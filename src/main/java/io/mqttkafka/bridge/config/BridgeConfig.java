@@ -265,6 +265,27 @@ public interface BridgeConfig {
         int qos0MaxInFlight();
 
         /**
+         * What the bridge does with a QoS 0 message that arrives while {@code qos0-max-in-flight} of them wait for
+         * Kafka. {@code drop} (default): drop it and count it ({@code bridge_messages_dropped_total{reason="overload"}}),
+         * so that QoS 1/2 messages on the same connection keep flowing and the loss shows in the bridge's metrics.
+         * {@code push-back}: stop reading the MQTT connection until half of them are written, so that the broker
+         * queues the excess (and drops beyond its own limits, e.g. Mosquitto's {@code max_queued_messages}, counted
+         * only by the broker); a burst that fits the broker's queue then loses nothing, but every QoS 1/2 message of
+         * the same connection waits behind it. See docs/design.md, "QoS 0 under overload".
+         */
+        @WithName("qos0-overload")
+        @WithDefault("drop")
+        Qos0Overload qos0Overload();
+
+        /** {@code bridge.kafka.qos0-overload}. */
+        enum Qos0Overload {
+            /** Drop new QoS 0 messages beyond the limit, and count them. */
+            DROP,
+            /** Stop reading the MQTT connection at the limit; the broker holds the excess. */
+            PUSH_BACK
+        }
+
+        /**
          * How long the producer keeps retrying a QoS 1/2 record (with backoff) while Kafka answers with an
          * error for it, e.g. its partition has fewer in-sync replicas than {@code min.insync.replicas} or no
          * leader. Then the bridge asks the cluster: if that partition still cannot take writes, the record

@@ -44,6 +44,8 @@ public final class BridgeMetrics {
     private final MeterRegistry registry;
     /** What function counters read: Micrometer holds a function counter's object weakly, so it is held here. */
     private final List<Object> counted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The subscriber's read pauses, once registered. */
+    private volatile LongSupplier readPauses = () -> 0;
     private final boolean latencyEnabled;
     /** Per mapping, one timer per QoS (created on first use or by {@link #mqttToKafkaMapping}). */
     private final Map<String, Timer[]> mqttToKafkaLatency = new ConcurrentHashMap<>();
@@ -276,6 +278,20 @@ public final class BridgeMetrics {
     }
 
     /**
+     * How often the MQTT → Kafka connection stopped reading its socket because the bridge held its maximum: the broker
+     * then keeps what it would send (push back through TCP). Rising steadily means Kafka does not keep up.
+     */
+    public void mqttReadPauses(LongSupplier pauses) {
+        counted.add(pauses);
+        readPauses = pauses;
+        FunctionCounter.builder("bridge.mqtt.read.pauses", pauses, supplier -> supplier.getAsLong())
+                .description("Times the MQTT → Kafka connection stopped reading because the bridge held its maximum of "
+                        + "unwritten messages (bridge.mqtt.receive-maximum for QoS 1/2; bridge.kafka.qos0-max-in-flight for "
+                        + "QoS 0 with qos0-overload: push-back)")
+                .tag("connection", "subscriber").register(registry);
+    }
+
+    /**
      * Messages in flight on an MQTT connection: {@code mqtt-to-kafka}, QoS 1/2 messages received and not yet acknowledged
      * (at most the receive maximum); {@code kafka-to-mqtt}, QoS 1/2 publishes awaiting the broker's acknowledgement (at
      * most the broker's receive maximum).
@@ -299,6 +315,11 @@ public final class BridgeMetrics {
     public long kafkaToMqttLatencyCount(String mapping, int qos) {
         Timer[] byQos = kafkaToMqttLatency.get(mapping);
         return byQos == null || byQos[qos] == null ? 0 : byQos[qos].count();
+    }
+
+    /** {@code bridge.mqtt.read.pauses}: how often the MQTT → Kafka connection stopped reading. */
+    public long mqttReadPausesCount() {
+        return readPauses.getAsLong();
     }
 
     public double receivedCount(int qos) {

@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * One PUBLISH received from the broker, independent of the MQTT version. The payload is handed over
  * byte for byte; {@link #acknowledge()} releases the PUBACK/PUBREC for QoS 1/2 and must be called
- * exactly once, only after the message is safe downstream (for QoS 0 it does nothing).
+ * exactly once, only after the message is safe downstream (for QoS 0 nothing goes on the wire; with
+ * {@code qos0-overload: push-back} it frees the message's place in the subscriber's window).
  */
 public interface InboundMessage {
 

@@ -24,7 +24,9 @@ import io.netty.channel.Channel;
  * <p>A message is held from its arrival until it and every message received before it are acknowledged: the client
  * sends acknowledgements strictly in arrival order and keeps each message (with its payload) until its own
  * acknowledgement is sent, so one slow message holds back the release of the later ones, as it holds back their
- * PUBACKs. QoS 0 messages are not counted here (the client keeps none of them; the pipeline bounds them itself).
+ * PUBACKs. QoS 0 messages are counted only with {@code bridge.kafka.qos0-overload: push-back}, in a window of their own
+ * ({@code qos0-max-in-flight}, reading again at half of it), each from its arrival until the pipeline is done with it,
+ * in any order; by default the pipeline bounds them itself by dropping.
  *
  * <p>Overrun: switching auto-read off stops the next socket read, not the one being decoded. One read is at most
  * 64 KiB (Netty's adaptive receive buffer), and when it ends in a partial packet the decoder asks for one more read
@@ -48,6 +50,10 @@ final class InboundWindow {
 
     private final int high;
     private final int low;
+    /** Most QoS 0 messages held before reading stops; 0 when they are not counted. */
+    private final int qos0High;
+    private final int qos0Low;
+    private int qos0Held;
     /** Arrival order of the held messages; a slot leaves from the head once it and all before it are released. */
     private final ArrayDeque<Slot> held = new ArrayDeque<>();
     /** The current connection's channel, or null. */
@@ -60,10 +66,19 @@ final class InboundWindow {
     /**
      * @param window most QoS 1/2 messages held before the socket is no longer read ({@code bridge.mqtt.receive-maximum},
      *        capped at {@value #MAX_WINDOW}); reading resumes at half of it
+     * @param qos0Window most QoS 0 messages held before the socket is no longer read, reading again at half of it; 0
+     *        when QoS 0 messages are not counted
      */
-    InboundWindow(int window) {
+    InboundWindow(int window, int qos0Window) {
         this.high = Math.max(1, Math.min(window, MAX_WINDOW));
         this.low = high / 2;
+        this.qos0High = Math.max(0, qos0Window);
+        this.qos0Low = qos0High / 2;
+    }
+
+    /** Whether QoS 0 messages are counted ({@code bridge.kafka.qos0-overload: push-back}). */
+    boolean countsQos0() {
+        return qos0High > 0;
     }
 
     /**
@@ -86,24 +101,40 @@ final class InboundWindow {
 
     /** Counts a QoS 1/2 message that arrived; stops reading when the window is full. Event loop only. */
     synchronized Slot received() {
-        Slot slot = new Slot();
+        Slot slot = new Slot(false);
         held.addLast(slot);
         maxHeld = Math.max(maxHeld, held.size());
-        if (!paused && held.size() >= high) {
+        pauseIfFull();
+        return slot;
+    }
+
+    /** Counts a QoS 0 message that arrived ({@link #countsQos0()} only); stops reading at the QoS 0 limit. */
+    synchronized Slot receivedQos0() {
+        Slot slot = new Slot(true);
+        qos0Held++;
+        pauseIfFull();
+        return slot;
+    }
+
+    private void pauseIfFull() {
+        if (!paused && (held.size() >= high || (qos0High > 0 && qos0Held >= qos0High))) {
             paused = true;
             pauses++;
             setAutoRead(false);
         }
-        return slot;
     }
 
     private synchronized void released(Slot slot) {
         slot.released = true;
-        Slot head;
-        while ((head = held.peekFirst()) != null && head.released) {
-            held.pollFirst();
+        if (slot.qos0) {
+            qos0Held--;
+        } else {
+            Slot head;
+            while ((head = held.peekFirst()) != null && head.released) {
+                held.pollFirst();
+            }
         }
-        if (paused && held.size() <= low) {
+        if (paused && held.size() <= low && qos0Held <= qos0Low) {
             paused = false;
             setAutoRead(true);
         }
@@ -115,9 +146,14 @@ final class InboundWindow {
         }
     }
 
-    /** Messages held now. */
+    /** QoS 1/2 messages held now. */
     synchronized int held() {
         return held.size();
+    }
+
+    /** QoS 0 messages held now (0 unless {@link #countsQos0()}). */
+    synchronized int qos0Held() {
+        return qos0Held;
     }
 
     /** Most messages held at once so far. */
@@ -136,7 +172,12 @@ final class InboundWindow {
 
     /** One held message; {@link #release()} once it is acknowledged (idempotent). */
     final class Slot {
+        private final boolean qos0;
         private boolean released;
+
+        private Slot(boolean qos0) {
+            this.qos0 = qos0;
+        }
 
         void release() {
             synchronized (InboundWindow.this) {

@@ -133,7 +133,7 @@ public final class MqttConnection {
      * Maximum, read on every connect. Until the first connect, the client's own limit (no wait of ours).
      */
     private volatile int sendMaximum = Mqtt5ConnectRestrictions.DEFAULT_SEND_MAXIMUM;
-    /** The subscriber's bound on the QoS 1/2 messages it holds (pushback through TCP); null on the publisher. */
+    /** The subscriber's bound on the messages it holds (pushback through TCP); null on the publisher. */
     private final InboundWindow inboundWindow;
 
     private Mqtt5AsyncClient client5;
@@ -141,7 +141,7 @@ public final class MqttConnection {
 
     private MqttConnection(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, boolean cleanStart,
-            long sessionExpirySeconds, StatusAnnouncer status) {
+            long sessionExpirySeconds, StatusAnnouncer status, int qos0Window) {
         this.status = status;
         this.config = config;
         this.settings = settings;
@@ -151,22 +151,25 @@ public final class MqttConnection {
         this.cleanStart = cleanStart;
         this.sessionExpirySeconds = sessionExpirySeconds;
         this.maximumMessageSize = config.maximumMessageSize().orElse(Integer.MAX_VALUE);
-        this.inboundWindow = sink == null ? null : new InboundWindow(config.receiveMaximum());
+        this.inboundWindow = sink == null ? null : new InboundWindow(config.receiveMaximum(), qos0Window);
     }
 
     /**
      * The MQTT → Kafka connection: subscribes, hands every message to {@code sink}, session as configured. The sink
      * runs on the client's network thread and must never block: that thread also sends the acknowledgements.
+     *
+     * @param qos0Window most QoS 0 messages handed on and not yet acknowledged before the connection stops reading
+     *        ({@code bridge.kafka.qos0-overload: push-back}); 0 when the sink bounds QoS 0 itself
      */
     public static MqttConnection subscriber(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
-            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink) {
+            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, int qos0Window) {
         return new MqttConnection(config, settings, clientId, subscriptions, sink, config.cleanStart(),
-                config.sessionExpiry().toSeconds(), null);
+                config.sessionExpiry().toSeconds(), null, qos0Window);
     }
 
     /** The Kafka → MQTT connection: publishes only, and starts a new session on every connect (see above). */
     public static MqttConnection publisher(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId) {
-        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0, null);
+        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0, null, 0);
     }
 
     /**
@@ -179,7 +182,7 @@ public final class MqttConnection {
             StatusAnnouncer announcer) {
         MqttConnection connection = new MqttConnection(config, settings, clientId,
                 List.of(new MqttSubscription(announcer.status().topic(), announcer.status().qos())),
-                announcer::onMessage, true, 0, announcer);
+                announcer::onMessage, true, 0, announcer, 0);
         announcer.attach(connection);
         return connection;
     }
@@ -620,6 +623,14 @@ public final class MqttConnection {
     /** Connections established after the first one (each a reconnect). */
     public long reconnects() {
         return Math.max(0, connections.get() - 1);
+    }
+
+    /**
+     * How often the subscriber stopped reading its socket because it held its maximum (the receive maximum of QoS 1/2
+     * messages, or {@code qos0-max-in-flight} QoS 0 messages with {@code qos0-overload: push-back}); 0 on the publisher.
+     */
+    public long readPauses() {
+        return inboundWindow == null ? 0 : inboundWindow.pauses();
     }
 
     /** QoS 1/2 publishes awaiting the broker's acknowledgement (the publisher's). */

@@ -16,7 +16,7 @@ abstract class ReceivedMessage implements InboundMessage {
     private final int qos;
     private final boolean retain;
     private final long receivedAtMillis;
-    /** The subscriber's window counts this message until it is acknowledged; null when not counted (QoS 0). */
+    /** The subscriber's window counts this message until it is acknowledged; null when not counted (QoS 0 by default). */
     private InboundWindow.Slot slot;
 
     ReceivedMessage(String topic, ByteBuffer payload, int qos, boolean retain, long receivedAtMillis) {
@@ -66,6 +66,8 @@ abstract class ReceivedMessage implements InboundMessage {
     final ReceivedMessage heldIn(InboundWindow window) {
         if (qos > 0) {
             slot = window.received();
+        } else if (window.countsQos0()) {
+            slot = window.receivedQos0();
         }
         return this;
     }

@@ -116,6 +116,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     private final boolean latencyEnabled;
     private final BridgeConfig.Consumer flow;
     private final Duration shutdownTimeout;
+    /** How long the stopping poll thread waits for publishes in flight: {@link #shutdownTimeout} unless told less. */
+    private volatile Duration drainOnStop;
     private final Duration pollTimeout;
     private final Duration stallTimeout;
     /** Poll thread only, but {@link PartitionHolds#stalled()}. */
@@ -197,6 +199,7 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
         this.latencyEnabled = metrics.latencyEnabled();
         this.flow = flow;
         this.shutdownTimeout = shutdownTimeout;
+        this.drainOnStop = shutdownTimeout;
         String name = group.groupId();
         this.pollThread = new Thread(this::pollLoop, "kafka-to-mqtt-poll-" + name);
         this.publishThread = new Thread(this::publishLoop, "kafka-to-mqtt-publish-" + name);
@@ -488,12 +491,13 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
     }
 
     private void finishOnStop(Consumer<byte[], byte[]> created) {
-        boolean drained = awaitProgress(this::allDone, shutdownTimeout);
+        Duration drainTimeout = drainOnStop;
+        boolean drained = awaitProgress(this::allDone, drainTimeout);
         commitDone(true);
         if (!drained) {
             LOG.warnf("Group %s: %d Kafka records were still waiting for MQTT after %s; their offsets are not "
                     + "committed and they will be published again after restart", group.groupId(), inFlight.get(),
-                    shutdownTimeout);
+                    drainTimeout);
         }
         closing = true;
     }
@@ -869,6 +873,16 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(shutdownTimeout);
+    }
+
+    /**
+     * Stops polling and waits at most {@code drainTimeout} (not more than {@code shutdown-timeout}) for the publishes in
+     * flight before committing what is done: zero when the MQTT connection is down, since nothing can then complete and
+     * the uncommitted records are published again after a restart anyway.
+     */
+    public void close(Duration drainTimeout) {
+        drainOnStop = drainTimeout.compareTo(shutdownTimeout) < 0 ? drainTimeout : shutdownTimeout;
         running = false;
         Consumer<byte[], byte[]> current = consumer;
         if (current != null) {

@@ -22,6 +22,7 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
+import io.mqttkafka.bridge.config.BridgeConfig.Kafka.Qos0Overload;
 import io.mqttkafka.bridge.failure.Backoff;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
 import io.mqttkafka.bridge.failure.DeadLetterWriter;
@@ -50,8 +51,9 @@ import io.mqttkafka.bridge.mqtt.InboundMessage;
  * Kafka producer's callback thread; the MQTT client sends them in arrival order.
  *
  * <p>Memory stays bounded without a bounded queue: QoS 1/2 messages in flight are limited by the MQTT
- * receive maximum (the broker sends no more until we acknowledge), and QoS 0 messages by
- * {@code qos0MaxInFlight}, beyond which they are dropped and counted.
+ * receive maximum (the subscriber stops reading while it holds that many), and QoS 0 messages by
+ * {@code qos0MaxInFlight}, beyond which they are dropped and counted, or with {@code qos0-overload: push-back} the
+ * subscriber stops reading.
  */
 public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
@@ -72,6 +74,12 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     /** {@code bridge.metrics.latency.enabled}: read the clock at receipt and record the latency at Kafka's ack. */
     private final boolean latencyEnabled;
     private final int qos0MaxInFlight;
+    /**
+     * {@code bridge.kafka.qos0-overload: push-back}: QoS 0 messages are acknowledged when done, not on receipt, which
+     * frees their place in the subscriber's window (the connection stops reading at {@code qos0MaxInFlight}); none is
+     * dropped for overload.
+     */
+    private final boolean qos0PushBack;
 
     private final ExecutorService sender = Executors.newSingleThreadExecutor(
             runnable -> daemon(runnable, "mqtt-to-kafka-sender"));
@@ -95,7 +103,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
             TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
-            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight) {
+            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight,
+            Qos0Overload qos0Overload) {
         this.routes = routes;
         this.bridgeId = bridgeId;
         this.producers = producers;
@@ -108,6 +117,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         this.metrics = metrics;
         this.latencyEnabled = metrics.latencyEnabled();
         this.qos0MaxInFlight = qos0MaxInFlight;
+        this.qos0PushBack = qos0Overload == Qos0Overload.PUSH_BACK;
         metrics.gauge("bridge.mqtt.to.kafka.in.flight", "MQTT messages handed to Kafka and not yet acknowledged",
                 inFlight::get);
         metrics.gauge("bridge.mqtt.to.kafka.oldest.pending.seconds",
@@ -132,7 +142,9 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         long receivedNanos = latencyEnabled ? System.nanoTime() : 0;
         metrics.received(message.qos());
         DeliveryPolicy policy = DeliveryPolicy.forQos(message.qos());
-        if (!policy.acknowledgeAfterKafka()) {
+        if (qos0PushBack && !policy.acknowledgeAfterKafka()) {
+            qos0InFlight.incrementAndGet();
+        } else if (!policy.acknowledgeAfterKafka()) {
             message.acknowledge();
             if (qos0InFlight.incrementAndGet() > qos0MaxInFlight) {
                 qos0InFlight.decrementAndGet();
@@ -432,6 +444,9 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         if (policy.acknowledgeAfterKafka()) {
             message.acknowledge();
         } else {
+            if (qos0PushBack) {
+                message.acknowledge();
+            }
             qos0InFlight.decrementAndGet();
         }
     }

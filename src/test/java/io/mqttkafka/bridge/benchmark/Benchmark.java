@@ -275,6 +275,7 @@ public final class Benchmark {
                 + tables + "\n"
                 + NOTES.formatted(BenchmarkRig.BRIDGE_HEAP, BenchmarkRig.BRIDGE_PROTOCOL_VERSION,
                         BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "the bridge's default" : BenchmarkRig.BRIDGE_RECEIVE_MAXIMUM,
+                        BenchmarkRig.BRIDGE_QOS0_OVERLOAD.isEmpty() ? "the bridge's default (drop)" : BenchmarkRig.BRIDGE_QOS0_OVERLOAD,
                         ProducerProfile.RELIABLE.defaults().get("linger.ms"),
                         String.join(",", BenchmarkRig.bridgeKafkaProperties().entrySet().stream()
                                 .map(entry -> entry.getKey() + "=" + entry.getValue()).toList()),
@@ -309,7 +310,7 @@ public final class Benchmark {
               for latency-m2k and latency-kafka, MQTT subscriber for latency-k2m and latency-drain). latency-drain and
               latency-kafka are the two hops without the bridge (the Kafka hop with the bridge's QoS 1 producer
               settings); the last table takes them off the bridge paths.
-            - Bridge: java -Xmx%s, MQTT protocol version %s, receive maximum %s, Kafka client properties at the
+            - Bridge: java -Xmx%s, MQTT protocol version %s, receive maximum %s, qos0-overload %s, Kafka client properties at the
               bridge's defaults (QoS 0: acks=1; QoS 1/2: acks=all, idempotent, linger.ms %s) plus [%s]. Naive peer: -Ppin-netty-mqtt
               (netty-codec-mqtt 4.1.132.Final), MQTT_BUFFER_SIZE = N + 10000, acks=all, idempotent, java -Xmx%s
               (it buffers what Kafka has not taken yet without bound, so it needs heap for a case's whole backlog).

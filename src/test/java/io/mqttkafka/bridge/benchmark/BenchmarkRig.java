@@ -53,6 +53,12 @@ final class BenchmarkRig implements AutoCloseable {
      * or a garbage collector to compare); unset, the bridge runs as {@code java -Xmx<heap> -jar}.
      */
     static final String BRIDGE_JVM_OPTIONS = Benchmark.Options.property("bench.bridge.jvm-options", "");
+    /**
+     * {@code bench.bridge.qos0-overload}: the bridges' {@code bridge.kafka.qos0-overload} ({@code drop} or
+     * {@code push-back}); unset, the bridge's default. Compares what each loses under a QoS 0 overload, where
+     * (bridge drops against broker drops) and at what rate (docs/benchmarks.md, "QoS 0 under overload").
+     */
+    static final String BRIDGE_QOS0_OVERLOAD = Benchmark.Options.property("bench.bridge.qos0-overload", "");
     private final Path workDir;
     private final boolean profiling = "true".equalsIgnoreCase(System.getProperty("bench.profile", ""));
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -407,6 +413,9 @@ final class BenchmarkRig implements AutoCloseable {
 
     /** The {@code bench.bridge.kafka-properties} as {@code bridge.kafka.properties} lines of a bridge's YAML. */
     private static void appendKafkaProperties(StringBuilder yaml) {
+        if (!BRIDGE_QOS0_OVERLOAD.isEmpty()) {
+            yaml.append("    qos0-overload: ").append(BRIDGE_QOS0_OVERLOAD).append('\n');
+        }
         Map<String, String> kafkaProperties = bridgeKafkaProperties();
         if (!kafkaProperties.isEmpty()) {
             yaml.append("    properties:\n");

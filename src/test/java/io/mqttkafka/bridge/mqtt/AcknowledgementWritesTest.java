@@ -57,7 +57,7 @@ class AcknowledgementWritesTest {
             List<InboundMessage> received = new CopyOnWriteArrayList<>();
             MqttConnection connection = MqttConnection.subscriber(config.mqtt(),
                     MqttClientSettings.of(config.mqtt(), "127.0.0.1", broker.port(), name -> null),
-                    SharedBrokers.unique("acks-bridge"), List.of(new MqttSubscription(topic, 1)), received::add);
+                    SharedBrokers.unique("acks-bridge"), List.of(new MqttSubscription(topic, 1)), received::add, 0);
             connection.start();
             try {
                 Awaitility.await().atMost(TIMEOUT).until(connection::isSubscribed);

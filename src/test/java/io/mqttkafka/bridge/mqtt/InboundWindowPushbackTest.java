@@ -60,7 +60,7 @@ class InboundWindowPushbackTest {
             List<InboundMessage> received = new CopyOnWriteArrayList<>();
             MqttConnection connection = MqttConnection.subscriber(config.mqtt(),
                     MqttClientSettings.of(config.mqtt(), "127.0.0.1", broker.port(), name -> null),
-                    SharedBrokers.unique("window-bridge"), List.of(new MqttSubscription(topic, 1)), received::add);
+                    SharedBrokers.unique("window-bridge"), List.of(new MqttSubscription(topic, 1)), received::add, 0);
             connection.start();
             try {
                 Awaitility.await().atMost(TIMEOUT).until(connection::isSubscribed);

@@ -36,16 +36,11 @@ class Qos0OverloadTest {
     void everyQos0MessageLostBeyondTheInFlightLimitIsCounted() {
         String root = SharedBrokers.unique("qos0-overload");
         String kafkaTopic = SharedBrokers.unique("qos0-overload-out");
-        BridgeConfig config = TestConfigs.forSharedBrokers()
-                .set("bridge.kafka.qos0-max-in-flight", "5")
-                .mapping("burst", root + "/+", 0, kafkaTopic, null)
-                .build();
+        BridgeConfig config = burstConfig(root, kafkaTopic, "drop");
         long brokerDropsBefore = SharedBrokers.mqtt().droppedMessages();
 
-        try (BridgeRuntime bridge = start(config);
-                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
-            publisher.publishAll(IntStream.range(0, MESSAGES).mapToObj(i -> root + "/t" + (i % 4)).toList(),
-                    IntStream.range(0, MESSAGES).mapToObj(i -> ("m" + i).getBytes(StandardCharsets.UTF_8)).toList(), 0);
+        try (BridgeRuntime bridge = start(config)) {
+            publishBurst(root);
 
             // Settled: every message either reached the bridge or was dropped by the broker, and the bridge either
             // wrote or dropped each one it received.
@@ -69,6 +64,57 @@ class Qos0OverloadTest {
             assertThat(MESSAGES - delivered.size()).as("lost = dropped by the bridge (overload) + by the broker")
                     .isEqualTo(overload + brokerDrops);
             assertThat(bridge.metrics().droppedCount("kafka-unavailable")).isZero();
+        }
+    }
+
+    /**
+     * {@code qos0-overload: push-back}: at the same limit the bridge stops reading instead of dropping, so it drops
+     * none; whatever is missing was dropped by the broker, which now holds the excess (this broker's queue takes the
+     * whole burst, so nothing is missing at all).
+     */
+    @Test
+    void withPushBackTheBridgeStopsReadingInsteadOfDropping() {
+        String root = SharedBrokers.unique("qos0-pushback");
+        String kafkaTopic = SharedBrokers.unique("qos0-pushback-out");
+        BridgeConfig config = burstConfig(root, kafkaTopic, "push-back");
+        long brokerDropsBefore = SharedBrokers.mqtt().droppedMessages();
+
+        try (BridgeRuntime bridge = start(config)) {
+            publishBurst(root);
+
+            Awaitility.await("every message written or dropped by the broker").atMost(TIMEOUT).until(() -> {
+                long brokerDrops = SharedBrokers.mqtt().droppedMessages() - brokerDropsBefore;
+                return bridge.metrics().writtenCount("burst") + brokerDrops == MESSAGES && bridge.mqttToKafkaInFlight() == 0;
+            });
+            long written = (long) bridge.metrics().writtenCount("burst");
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestConsumer.readAtLeast(
+                    SharedBrokers.kafka().bootstrapServers(), kafkaTopic, (int) written, TIMEOUT);
+            Set<String> delivered = records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                    .collect(Collectors.toSet());
+
+            assertThat(bridge.metrics().droppedCount("overload")).as("the bridge drops nothing").isZero();
+            assertThat(bridge.metrics().mqttReadPausesCount()).as("it stopped reading at the limit instead").isPositive();
+            assertThat(SharedBrokers.mqtt().droppedMessages() - brokerDropsBefore).as("the broker's queue took the burst")
+                    .isZero();
+            assertThat(records).as("records in Kafka, no duplicates").hasSize(MESSAGES);
+            assertThat(delivered).hasSize(MESSAGES);
+        }
+    }
+
+    /** One QoS 0 mapping of {@code root/+} to {@code kafkaTopic}, with the QoS 0 limit lowered to 5. */
+    private static BridgeConfig burstConfig(String root, String kafkaTopic, String qos0Overload) {
+        return TestConfigs.forSharedBrokers()
+                .set("bridge.kafka.qos0-max-in-flight", "5")
+                .set("bridge.kafka.qos0-overload", qos0Overload)
+                .mapping("burst", root + "/+", 0, kafkaTopic, null)
+                .build();
+    }
+
+    /** {@link #MESSAGES} QoS 0 messages "m0", "m1", ... as fast as the broker takes them, over four topics. */
+    private static void publishBurst(String root) {
+        try (MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            publisher.publishAll(IntStream.range(0, MESSAGES).mapToObj(i -> root + "/t" + (i % 4)).toList(),
+                    IntStream.range(0, MESSAGES).mapToObj(i -> ("m" + i).getBytes(StandardCharsets.UTF_8)).toList(), 0);
         }
     }
 }

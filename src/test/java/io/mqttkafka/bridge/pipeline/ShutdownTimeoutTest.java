@@ -3,6 +3,8 @@ package io.mqttkafka.bridge.pipeline;
 import static io.mqttkafka.bridge.testing.TestBridges.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +14,8 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.config.BridgeConfig;
@@ -97,6 +101,49 @@ class ShutdownTimeoutTest {
                         .containsExactly("ok-0", "ok-1", held, "ok-3");
             }
         }
+    }
+
+    /**
+     * With the MQTT connection down nothing in flight can be acknowledged, so close does not wait the shutdown timeout
+     * for it (a bridge that cannot reach its broker stops at once on SIGTERM); the polled record stays uncommitted.
+     */
+    @Test
+    void closeDoesNotWaitForPublishesWhileTheMqttConnectionIsDown() throws Exception {
+        String root = SharedBrokers.unique("shutdown-down");
+        String topic = SharedBrokers.unique("shutdown-down-commands");
+        String bootstrap = SharedBrokers.kafka().bootstrapServers();
+        KafkaTestProducer.createTopic(bootstrap, topic, 1);
+        int nothingListens;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nothingListens = socket.getLocalPort();
+        }
+        Duration shutdownTimeout = Duration.ofSeconds(20);
+        BridgeConfig config = TestConfigs.forSharedBrokers()
+                .set("bridge.mqtt.port", Integer.toString(nothingListens))
+                .set("bridge.shutdown-timeout", shutdownTimeout.toSeconds() + "s")
+                .reverseMapping("commands", topic, root + "/{key}", 1, false, null)
+                .build();
+        try (KafkaTestProducer producer = new KafkaTestProducer(bootstrap)) {
+            send(producer, topic, List.of("waits-for-mqtt"));
+        }
+
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BridgeRuntime bridge = new BridgeRuntime(config, registry);
+        long closeMillis;
+        try {
+            bridge.start();
+            Awaitility.await("the record polled").atMost(TIMEOUT)
+                    .until(() -> registry.counter("bridge.kafka.records.consumed").count() == 1);
+        } finally {
+            long started = System.nanoTime();
+            bridge.close();
+            closeMillis = (System.nanoTime() - started) / 1_000_000;
+        }
+
+        assertThat(bridge.isReady()).isFalse();
+        assertThat(closeMillis).as("close did not wait the shutdown timeout for a connection that is down")
+                .isLessThan(CLOSE_MARGIN.plusSeconds(2).toMillis());
+        assertThat(KafkaGroups.committedTotal(bootstrap, config.id(), topic)).as("nothing committed").isZero();
     }
 
     static void send(KafkaTestProducer producer, String topic, List<String> payloads) {
