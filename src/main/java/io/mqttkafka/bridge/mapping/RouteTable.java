@@ -129,6 +129,24 @@ public final class RouteTable {
         return targets;
     }
 
+    /**
+     * As {@link #route(String)}, narrowed to the routes whose subscription filter is one of {@code deliveredFor}: the
+     * subscriptions a copy of the message was delivered for (MQTT 5 subscription identifiers). A broker that sends one
+     * copy per matching subscription then has each copy written by the mapping it was sent for, so overlapping
+     * mappings write a message once each. Empty {@code deliveredFor}, or one naming no matching route, routes by topic
+     * alone: never fewer targets than that.
+     */
+    public List<RouteTarget> route(String mqttTopic, Set<String> deliveredFor) {
+        List<RouteTarget> byTopic = route(mqttTopic);
+        if (deliveredFor.isEmpty() || byTopic.size() < 2) {
+            return byTopic;
+        }
+        List<RouteTarget> narrowed = byTopic.stream()
+                .filter(target -> deliveredFor.contains(target.route().filter().subscriptionFilter()))
+                .toList();
+        return narrowed.isEmpty() ? byTopic : narrowed;
+    }
+
     private List<RouteTarget> compute(String mqttTopic) {
         RouteTarget first = null;
         List<RouteTarget> more = null;

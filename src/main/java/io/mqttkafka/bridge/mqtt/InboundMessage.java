@@ -1,6 +1,7 @@
 package io.mqttkafka.bridge.mqtt;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One PUBLISH received from the broker, independent of the MQTT version. The payload is handed over
@@ -32,6 +33,15 @@ public interface InboundMessage {
 
     /** MQTT 5 properties; empty for MQTT 3.1.1. */
     Optional<Mqtt5Properties> properties();
+
+    /**
+     * The subscription filters (as subscribed) this copy of the message was delivered for, from its MQTT 5 subscription
+     * identifiers; empty when not known (MQTT 3.1.1, a broker without subscription identifiers), and the message is
+     * then routed by its topic alone.
+     */
+    default Set<String> deliveredFor() {
+        return Set.of();
+    }
 
     /** Sends the PUBACK/PUBREC for this message (via the client, in arrival order). */
     void acknowledge();

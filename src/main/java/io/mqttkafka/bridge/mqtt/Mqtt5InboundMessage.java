@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
@@ -14,12 +15,20 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 final class Mqtt5InboundMessage extends ReceivedMessage {
 
     private final Mqtt5Publish publish;
+    private final Set<String> deliveredFor;
     private Optional<Mqtt5Properties> properties;
 
-    Mqtt5InboundMessage(Mqtt5Publish publish, long receivedAtMillis) {
+    /** @param deliveredFor the subscription filters it was delivered for, empty when not known */
+    Mqtt5InboundMessage(Mqtt5Publish publish, long receivedAtMillis, Set<String> deliveredFor) {
         super(publish.getTopic().toString(), publish.getPayload().orElse(null), publish.getQos().getCode(),
                 publish.isRetain(), receivedAtMillis);
         this.publish = publish;
+        this.deliveredFor = deliveredFor;
+    }
+
+    @Override
+    public Set<String> deliveredFor() {
+        return deliveredFor;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.mqttkafka.bridge.mqtt;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +53,6 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5WillPublish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 
@@ -133,6 +133,8 @@ public final class MqttConnection {
      * Maximum, read on every connect. Until the first connect, the client's own limit (no wait of ours).
      */
     private volatile int sendMaximum = Mqtt5ConnectRestrictions.DEFAULT_SEND_MAXIMUM;
+    /** Which subscriptions an MQTT 5 message was delivered for (one write per mapping); unused with MQTT 3.1.1. */
+    private final SubscriptionIdentifiers subscriptionIdentifiers = new SubscriptionIdentifiers();
     /** The subscriber's bound on the messages it holds (pushback through TCP); null on the publisher. */
     private final InboundWindow inboundWindow;
 
@@ -267,7 +269,8 @@ public final class MqttConnection {
         client5 = builder.useMqttVersion5().buildAsync();
         if (sink != null) {
             client5.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis()).heldIn(inboundWindow)),
+                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis(),
+                            subscriptionIdentifiers.filtersOfCurrent()).heldIn(inboundWindow)),
                     true);
         }
         Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
@@ -349,6 +352,9 @@ public final class MqttConnection {
         if (inboundWindow != null) {
             connectionConfig().ifPresent(inboundWindow::attach);
         }
+        if (sink != null && client5 != null) {
+            connectionConfig().ifPresent(subscriptionIdentifiers::attach);
+        }
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())
                 : client3.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum());
@@ -370,11 +376,14 @@ public final class MqttConnection {
         }
     }
 
+    /**
+     * One SUBSCRIBE per filter, each with its own subscription identifier (the client gives one per SUBSCRIBE), so that
+     * a message tells which subscriptions it was delivered for ({@link SubscriptionIdentifiers}).
+     */
     private void subscribeMqtt5() {
-        Mqtt5SubscribeBuilder.Start builder = Mqtt5Subscribe.builder();
-        Mqtt5SubscribeBuilder.Complete complete = null;
+        List<CompletableFuture<Mqtt5SubAck>> answers = new ArrayList<>();
         for (MqttSubscription subscription : subscriptions) {
-            complete = (complete == null ? builder : complete).addSubscription()
+            answers.add(client5.subscribe(Mqtt5Subscribe.builder().addSubscription()
                     .topicFilter(subscription.filter())
                     .qos(MqttQos.fromCode(subscription.qos()))
                     // A resumed session already delivered the retained messages once.
@@ -382,26 +391,28 @@ public final class MqttConnection {
                     // Keep the retain flag on live messages too: the mirror of retained state (tombstones)
                     // depends on it. MQTT 3.1.1 clears it on live delivery and has no such option.
                     .retainAsPublished(true)
-                    .applySubscription();
+                    .applySubscription().build()));
         }
-        client5.subscribe(complete.build()).whenComplete((subAck, failure) -> {
-            Mqtt5SubAck answer = subAck;
-            if (failure != null) {
-                // The client fails the whole subscribe when the broker refused any filter; the SUBACK in the exception
-                // says which, and why.
-                if (!(unwrap(failure) instanceof Mqtt5SubAckException refused)) {
-                    subscribed.set(false);
-                    LOG.errorf("MQTT subscribe of %s failed: %s; retrying on the next connection", clientId,
-                            describe(failure));
-                    return;
-                }
-                answer = refused.getMqttMessage();
-            }
-            List<Mqtt5SubAckReasonCode> codes = answer.getReasonCodes();
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((ignored, anyFailure) -> {
             boolean allAccepted = true;
-            for (int i = 0; i < codes.size() && i < subscriptions.size(); i++) {
-                logSubscription(subscriptions.get(i), codes.get(i).isError(), codes.get(i).toString());
-                allAccepted &= !codes.get(i).isError();
+            for (int i = 0; i < answers.size(); i++) {
+                Mqtt5SubAck answer;
+                try {
+                    answer = answers.get(i).join();
+                } catch (CompletionException failure) {
+                    // The client fails a subscribe when the broker refused its filter; the SUBACK in the exception
+                    // says why.
+                    if (!(unwrap(failure) instanceof Mqtt5SubAckException refused)) {
+                        subscribed.set(false);
+                        LOG.errorf("MQTT subscribe of %s to '%s' failed: %s; retrying on the next connection", clientId,
+                                subscriptions.get(i).filter(), describe(failure));
+                        return;
+                    }
+                    answer = refused.getMqttMessage();
+                }
+                Mqtt5SubAckReasonCode code = answer.getReasonCodes().get(0);
+                logSubscription(subscriptions.get(i), code.isError(), code.toString());
+                allAccepted &= !code.isError();
             }
             onSubscriptionsAnswered(allAccepted);
         });

@@ -167,7 +167,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
 
     /** @param receivedNanos {@link System#nanoTime()} at receipt, or 0 when latency is not recorded */
     private void dispatch(InboundMessage message, DeliveryPolicy policy, long receivedNanos) {
-        List<RouteTarget> targets = routes.route(message.topic());
+        List<RouteTarget> targets = routes.route(message.topic(), message.deliveredFor());
         if (targets.isEmpty()) {
             metrics.unrouted();
             complete(message, policy);

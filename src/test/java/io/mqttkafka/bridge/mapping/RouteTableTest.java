@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +57,31 @@ class RouteTableTest {
         // The second (cached) call must return the same answer.
         assertThat(table.route(topic).stream().map(t -> t.route().name() + ">" + t.kafkaTopic() + ">" + t.key())
                 .toList()).isEqualTo(actual);
+    }
+
+    /**
+     * A copy delivered for some subscriptions (its MQTT 5 subscription identifiers) goes only to the routes of those
+     * subscriptions; unknown or empty goes by topic. Filters as subscribed: "telemetry" subscribes to
+     * "plant/+/+/telemetry", "state" to "$share/bridge/plant/+/+/state".
+     */
+    @ParameterizedTest(name = "[{index}] {0} delivered for {1}")
+    @CsvSource(delimiter = '|', value = {
+        "plant/s1/d7/telemetry | plant/+/+/telemetry                       | telemetry",
+        "plant/s1/d7/telemetry | plant/#                                   | all-plant",
+        "plant/s1/d7/telemetry | plant/+/+/telemetry,plant/#               | telemetry;all-plant",
+        "plant/s1/d7/telemetry | ''                                        | telemetry;all-plant",
+        "plant/s1/d7/telemetry | other/#                                   | telemetry;all-plant",
+        "plant/s1/d7/state     | $share/bridge/plant/+/+/state             | state",
+        "plant/s1/d7/state     | plant/#                                   | all-plant",
+        "plant/s1              | plant/+/+/telemetry                       | all-plant",
+    })
+    void aCopyGoesToTheRoutesOfTheSubscriptionsItWasDeliveredFor(String topic, String deliveredFor, String expected) {
+        RouteTable table = new RouteTable(ROUTES);
+        Set<String> subscriptions = deliveredFor.isEmpty() ? Set.of()
+                : Set.of(deliveredFor.split(","));
+
+        assertThat(table.route(topic, subscriptions).stream().map(t -> t.route().name()).toList())
+                .isEqualTo(Arrays.asList(expected.split(";")));
     }
 
     @Test

@@ -41,11 +41,17 @@ public record BrokerKind(String name, List<Integer> protocols, int maxQos, Map<S
     public enum Quirk {
         /**
          * MQTT 5: a message matching several subscriptions of the bridge is sent once per subscription (allowed by
-         * MQTT 5 §3.3.4), so the bridge writes it once per copy to every matching mapping (README, "Overlapping
-         * mappings").
+         * MQTT 5 §3.3.4); each copy carries the identifier of its subscription, so the bridge writes it once per
+         * mapping (README, "Overlapping mappings").
          */
         COPY_PER_SUBSCRIPTION_5,
-        /** The same with MQTT 3.1.1 (which leaves it to the broker, 3.1.1 §3.3.5). */
+        /**
+         * MQTT 5, with {@link #COPY_PER_SUBSCRIPTION_5}: every copy carries the identifiers of <em>all</em> matching
+         * subscriptions, against MQTT 5 §3.3.4 (each of several copies must carry the identifier of its own
+         * subscription), so the copies cannot be told apart and each mapping writes every copy.
+         */
+        EVERY_IDENTIFIER_ON_EVERY_COPY_5,
+        /** The copies with MQTT 3.1.1 (which leaves it to the broker, 3.1.1 §3.3.5): nothing tells them apart. */
         COPY_PER_SUBSCRIPTION_3;
 
         /** The copy-per-subscription quirk for {@code protocol}. */
