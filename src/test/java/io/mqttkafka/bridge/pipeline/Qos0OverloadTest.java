@@ -39,8 +39,9 @@ class Qos0OverloadTest {
         BridgeConfig config = burstConfig(root, kafkaTopic, "drop");
         long brokerDropsBefore = SharedBrokers.mqtt().droppedMessages();
 
-        try (BridgeRuntime bridge = start(config)) {
-            publishBurst(root);
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            publishBurst(publisher, root);
 
             // Settled: every message either reached the bridge or was dropped by the broker, and the bridge either
             // wrote or dropped each one it received.
@@ -79,8 +80,9 @@ class Qos0OverloadTest {
         BridgeConfig config = burstConfig(root, kafkaTopic, "push-back");
         long brokerDropsBefore = SharedBrokers.mqtt().droppedMessages();
 
-        try (BridgeRuntime bridge = start(config)) {
-            publishBurst(root);
+        try (BridgeRuntime bridge = start(config);
+                MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
+            publishBurst(publisher, root);
 
             Awaitility.await("every message written or dropped by the broker").atMost(TIMEOUT).until(() -> {
                 long brokerDrops = SharedBrokers.mqtt().droppedMessages() - brokerDropsBefore;
@@ -110,11 +112,12 @@ class Qos0OverloadTest {
                 .build();
     }
 
-    /** {@link #MESSAGES} QoS 0 messages "m0", "m1", ... as fast as the broker takes them, over four topics. */
-    private static void publishBurst(String root) {
-        try (MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5)) {
-            publisher.publishAll(IntStream.range(0, MESSAGES).mapToObj(i -> root + "/t" + (i % 4)).toList(),
-                    IntStream.range(0, MESSAGES).mapToObj(i -> ("m" + i).getBytes(StandardCharsets.UTF_8)).toList(), 0);
-        }
+    /**
+     * {@link #MESSAGES} QoS 0 messages "m0", "m1", ... as fast as the broker takes them, over four topics. The publisher
+     * stays connected until the test has counted everything: a broker may discard what a disconnecting client sent.
+     */
+    private static void publishBurst(MqttTestClient publisher, String root) {
+        publisher.publishAll(IntStream.range(0, MESSAGES).mapToObj(i -> root + "/t" + (i % 4)).toList(),
+                IntStream.range(0, MESSAGES).mapToObj(i -> ("m" + i).getBytes(StandardCharsets.UTF_8)).toList(), 0);
     }
 }
