@@ -2,6 +2,7 @@ package io.mqttkafka.bridge.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,7 +36,8 @@ import org.apache.kafka.common.utils.Utils;
  * is the table that goes with the records committed. Each transaction that changes the table carries a snapshot
  * ({@link #stateRecord}), so records and table commit together or not at all.
  *
- * <p>Not wired into the pipeline yet.
+ * <p>{@code pipeline.ExactlyOnceWriter} uses the producer; {@code BridgeRuntime} opens this before the subscriber
+ * connects.
  */
 public final class ExactlyOnceState implements AutoCloseable {
 
@@ -67,29 +71,46 @@ public final class ExactlyOnceState implements AutoCloseable {
      * Creates the state topic if missing, starts the transactional producer (fencing the previous one with the same id)
      * and restores the last committed snapshot of {@code clientId}.
      *
-     * @param clientProperties bootstrap servers and the user's client properties
+     * @param userProperties {@code bridge.kafka.properties}; each client gets the keys it knows
+     * @param deliveryTimeout {@code bridge.kafka.delivery-timeout}, as for the other QoS 1/2 writes
+     * @param timeout bounds the topic creation and the reading of the state
      */
-    public static ExactlyOnceState open(Map<String, Object> clientProperties, String transactionalIdPrefix,
-            String stateTopic, String clientId, Duration timeout) throws InterruptedException, ExecutionException,
-            TimeoutException {
-        int partitions = ensureTopic(clientProperties, stateTopic, timeout);
+    public static ExactlyOnceState open(String bootstrapServers, Map<String, String> userProperties,
+            Duration deliveryTimeout, String transactionalIdPrefix, String stateTopic, String clientId, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<String, Object> clientProperties = new HashMap<>(userProperties);
+        clientProperties.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        int partitions = ensureTopic(ClientProperties.retainFor(new HashMap<>(clientProperties),
+                AdminClientConfig.configNames()), stateTopic, timeout);
         byte[] key = clientId.getBytes(StandardCharsets.UTF_8);
         int partition = Utils.toPositive(Utils.murmur2(key)) % partitions;
-        Map<String, Object> settings = new HashMap<>(clientProperties);
-        settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(transactionalIdPrefix));
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        settings.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId(transactionalIdPrefix));
+        String transactionalId = transactionalId(transactionalIdPrefix);
+        // The reliable profile's settings (acks=all, idempotence, its tuned defaults, the user's properties), transactional.
+        Map<String, Object> settings = KafkaProducers.settings(ProducerProfile.RELIABLE, bootstrapServers, userProperties,
+                transactionalId, deliveryTimeout);
+        settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
         Producer<byte[], byte[]> producer = new KafkaProducer<>(settings, new ByteArraySerializer(),
                 new ByteArraySerializer());
         try {
             producer.initTransactions();
-            byte[] restored = readLast(clientProperties, new TopicPartition(stateTopic, partition), key, timeout);
+            byte[] restored = readLast(ClientProperties.retainFor(new HashMap<>(clientProperties),
+                    ConsumerConfig.configNames()), new TopicPartition(stateTopic, partition), key, timeout);
             return new ExactlyOnceState(producer, stateTopic, key, partition, restored);
         } catch (RuntimeException | TimeoutException e) {
             producer.close(Duration.ZERO);
             throw e;
         }
+    }
+
+    /**
+     * A state over a transactional producer made elsewhere ({@code initTransactions()} already called), with the state
+     * topic's partition 0 and a snapshot restored by the caller: for tests of the transactions' users, with Kafka's
+     * {@code MockProducer}.
+     */
+    public static ExactlyOnceState over(Producer<byte[], byte[]> producer, String stateTopic, String clientId,
+            byte[] restored) {
+        return new ExactlyOnceState(producer, stateTopic, clientId.getBytes(StandardCharsets.UTF_8), 0, restored);
     }
 
     /** The last committed snapshot of this client id, or null if it never committed one. */
@@ -143,7 +164,7 @@ public final class ExactlyOnceState implements AutoCloseable {
                             + " took longer than " + timeout);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (java.util.Arrays.equals(record.key(), key)) {
+                    if (Arrays.equals(record.key(), key)) {
                         last = record.value();
                     }
                 }

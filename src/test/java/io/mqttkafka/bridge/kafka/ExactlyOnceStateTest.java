@@ -31,6 +31,7 @@ import io.mqttkafka.bridge.testing.SharedBrokers;
 class ExactlyOnceStateTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(2);
 
     @Test
     void aRestartFencesTheOldProducerAbortsItsOpenTransactionAndRestoresTheLastCommittedSnapshot() throws Exception {
@@ -43,7 +44,7 @@ class ExactlyOnceStateTest {
             admin.createTopics(List.of(new NewTopic(dataTopic, 1, (short) 1))).all().get();
         }
 
-        ExactlyOnceState crashed = ExactlyOnceState.open(client, prefix, stateTopic, "bridge-1", TIMEOUT);
+        ExactlyOnceState crashed = ExactlyOnceState.open(bootstrap, Map.of(), DELIVERY_TIMEOUT, prefix, stateTopic, "bridge-1", TIMEOUT);
         assertThat(crashed.restoredSnapshot()).isNull();
         crashed.producer().beginTransaction();
         crashed.producer().send(new ProducerRecord<>(dataTopic, bytes("committed")));
@@ -54,7 +55,7 @@ class ExactlyOnceStateTest {
         crashed.producer().send(crashed.stateRecord(bytes("snapshot-2")));
         crashed.producer().flush(); // in the log, in an open transaction: then the process "dies"
 
-        try (ExactlyOnceState restarted = ExactlyOnceState.open(client, prefix, stateTopic, "bridge-1", TIMEOUT)) {
+        try (ExactlyOnceState restarted = ExactlyOnceState.open(bootstrap, Map.of(), DELIVERY_TIMEOUT, prefix, stateTopic, "bridge-1", TIMEOUT)) {
             assertThat(restarted.restoredSnapshot()).asString(StandardCharsets.UTF_8).isEqualTo("snapshot-1");
             assertThat(readCommitted(bootstrap, dataTopic)).containsExactly("committed");
 
@@ -68,8 +69,8 @@ class ExactlyOnceStateTest {
             restarted.producer().commitTransaction();
         }
         assertThat(readCommitted(bootstrap, dataTopic)).containsExactly("committed", "after restart");
-        try (ExactlyOnceState again = ExactlyOnceState.open(client, prefix, stateTopic, "bridge-1", TIMEOUT);
-                ExactlyOnceState other = ExactlyOnceState.open(client, SharedBrokers.unique("eos-replica"), stateTopic,
+        try (ExactlyOnceState again = ExactlyOnceState.open(bootstrap, Map.of(), DELIVERY_TIMEOUT, prefix, stateTopic, "bridge-1", TIMEOUT);
+                ExactlyOnceState other = ExactlyOnceState.open(bootstrap, Map.of(), DELIVERY_TIMEOUT, SharedBrokers.unique("eos-replica"), stateTopic,
                         "bridge-2", TIMEOUT);
                 Admin admin = Admin.create(client)) {
             assertThat(again.restoredSnapshot()).asString(StandardCharsets.UTF_8).isEqualTo("snapshot-3");
