@@ -121,6 +121,9 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
     private ScheduledFuture<?> intervalCommit;
     private int failedAttempts;
     private long mismatchesCounted;
+    /** Entries inherited at start, and the redeliveries of them recognised; logged once all are settled. */
+    private int inheritedAtStart;
+    private long recognised;
     /**
      * The first connection of the broker's current session: messages delivered on earlier connections belong to a
      * session the broker dropped, which will neither redeliver nor release them, so they get no entry in the table.
@@ -154,6 +157,7 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
         table = ReleaseTable.restore(opened.restoredSnapshot());
         producer = opened.producer();
         state = opened;
+        inheritedAtStart = table.size();
         if (table.size() > 0) {
             LOG.infof("Exactly-once: %d QoS 2 message(s) written before the restart await their PUBREL; the broker's "
                     + "redeliveries of them are acknowledged without being written again", table.size());
@@ -225,6 +229,7 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
         }
         if (decision == ReleaseTable.Decision.ACKNOWLEDGE_ONLY) {
             metrics.redeliveryRecognised();
+            recognised++;
             message.parts.forEach(Part::alreadyWritten);
             return;
         }
@@ -336,6 +341,7 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
             message.parts.forEach(Part::committed);
         }
         released.forEach(gates::release);
+        logWhenInheritedSettled();
         afterTransactionEnded();
     }
 
@@ -410,6 +416,16 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
             afterTransaction.add(change);
         } else {
             change.run();
+        }
+    }
+
+    /** Once, when no entry inherited from before the restart is left: what became of them. */
+    private void logWhenInheritedSettled() {
+        if (inheritedAtStart > 0 && table.inheritedCount() == 0) {
+            LOG.infof("Exactly-once: the %d message(s) inherited from before the restart are settled: %d redelivered by "
+                    + "the broker and acknowledged without a write, the others released by their PUBREL or dropped with "
+                    + "the session", inheritedAtStart, recognised);
+            inheritedAtStart = 0;
         }
     }
 

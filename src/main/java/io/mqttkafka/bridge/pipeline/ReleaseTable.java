@@ -155,6 +155,11 @@ public final class ReleaseTable {
         return mismatches;
     }
 
+    /** Inherited entries not yet released (or replaced by a new message under their identifier). */
+    public int inheritedCount() {
+        return inherited.size();
+    }
+
     /** Entries in the committed table. */
     public int size() {
         return committed.size();
