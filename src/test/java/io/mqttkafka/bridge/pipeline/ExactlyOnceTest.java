@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttkafka.bridge.BridgeRuntime;
+import io.mqttkafka.bridge.dev.EmbeddedMqttBroker;
+import io.mqttkafka.bridge.testing.FreePorts;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MqttCrashProxy;
@@ -148,6 +150,38 @@ class ExactlyOnceTest {
                 proxy.dropConnections();
             }
             expected.addAll(publish(publisher, root, "last", 0, 100));
+
+            assertOnceEach(readCommitted(kafkaTopic, expected), expected);
+            Awaitility.await("every message acknowledged").atMost(TIMEOUT).until(() -> bridge.mqttToKafkaInFlight() == 0);
+        }
+    }
+
+    /**
+     * The MQTT broker (HiveMQ CE, which keeps sessions and queued messages across a stop and start) restarts while the
+     * bridge has flows in flight with it: messages written and acknowledged, PUBRELs answered, PUBCOMPs held for a
+     * commit. The bridge reconnects to its session: still once each. A broker of the test's own, so that the shared one
+     * keeps running for the other tests.
+     */
+    @Test
+    void anMqttBrokerRestartWithItsSessionsWritesNothingTwice() {
+        String root = SharedBrokers.unique("eos-mqtt-restart");
+        String kafkaTopic = SharedBrokers.unique("eos-mqtt-restart-out");
+        List<String> expected = new ArrayList<>();
+        try (EmbeddedMqttBroker broker = FreePorts.startOnFreePort(EmbeddedMqttBroker::start);
+                BridgeRuntime bridge = start(exactlyOnce(root + "/+", kafkaTopic,
+                        SharedBrokers.unique("eos-mqtt-restart-client"))
+                        .set("bridge.mqtt.port", Integer.toString(broker.port()))
+                        .build())) {
+            try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), 5)) {
+                expected.addAll(publish(publisher, root, "before", 0, 200));
+            }
+            Awaitility.await("transactions committed before the restart").atMost(TIMEOUT)
+                    .until(() -> bridge.metrics().transactionCount("committed") > 0);
+            broker.stop();
+            broker.startAgain();
+            try (MqttTestClient publisher = MqttTestClient.connect(broker.port(), 5)) {
+                expected.addAll(publish(publisher, root, "after", 0, 100));
+            }
 
             assertOnceEach(readCommitted(kafkaTopic, expected), expected);
             Awaitility.await("every message acknowledged").atMost(TIMEOUT).until(() -> bridge.mqttToKafkaInFlight() == 0);
