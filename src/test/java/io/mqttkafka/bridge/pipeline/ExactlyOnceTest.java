@@ -188,6 +188,46 @@ class ExactlyOnceTest {
         }
     }
 
+    /**
+     * A zombie: the first bridge loses its MQTT connection (the proxy refuses it from then on) but keeps running with a
+     * transaction open; its successor with the same client id and transactional id starts, which fences it. The zombie's
+     * next commit fails, it stops for good and says why; what it had written is aborted, and the successor writes the
+     * broker's redeliveries: each message once.
+     */
+    @Test
+    void aZombieIsFencedByItsSuccessorAndNothingItWroteBecomesVisible() {
+        String root = SharedBrokers.unique("eos-zombie");
+        String kafkaTopic = SharedBrokers.unique("eos-zombie-out");
+        String clientId = SharedBrokers.unique("eos-zombie-client");
+        KafkaTestProducer.createTopic(SharedBrokers.kafka().bootstrapServers(), kafkaTopic, 1);
+        try (MqttTestClient publisher = MqttTestClient.connect(SharedBrokers.mqtt().port(), 5);
+                MqttCrashProxy proxy = MqttCrashProxy.start(SharedBrokers.mqtt().port(), Set.of());
+                BridgeRuntime zombie = start(exactlyOnce(root + "/+", kafkaTopic, clientId)
+                        .set("bridge.mqtt.port", Integer.toString(proxy.port()))
+                        // Its transaction stays open until well after the successor started.
+                        .set("bridge.kafka.transaction-interval", "15s")
+                        .set("bridge.shutdown-timeout", "1s")
+                        .build())) {
+            List<String> expected = publish(publisher, root, "zombie", 0, 20);
+            Awaitility.await("the zombie has messages in its open transaction").atMost(TIMEOUT)
+                    .until(() -> zombie.mqttToKafkaInFlight() > 0
+                            && zombie.mqttToKafkaInFlight() == proxy.fromBroker(MqttCrashProxy.PUBLISH));
+            assertThat(proxy.fromClient(MqttCrashProxy.PUBREC)).as("nothing acknowledged yet").isZero();
+            proxy.crash();
+
+            try (BridgeRuntime successor = start(exactlyOnce(root + "/+", kafkaTopic, clientId).build())) {
+                Awaitility.await("the zombie fenced at its next commit").atMost(TIMEOUT)
+                        .until(() -> !zombie.isAlive());
+                assertThat(zombie.stoppedDirections().get("mqtt-to-kafka"))
+                        .contains("another process took over the Kafka transactional id");
+                assertThat(zombie.metrics().transactionCount("committed")).isZero();
+
+                assertOnceEach(readCommitted(kafkaTopic, expected), expected);
+                assertThat(successor.isAlive()).isTrue();
+            }
+        }
+    }
+
     /** A bridge with one exactly-once mapping, {@code exact}, from {@code filter} to {@code kafkaTopic}. */
     private static TestConfigs exactlyOnce(String filter, String kafkaTopic, String clientId) {
         return TestConfigs.forSharedBrokers()
