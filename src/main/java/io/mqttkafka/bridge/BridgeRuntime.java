@@ -9,10 +9,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.KafkaException;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
@@ -26,6 +29,7 @@ import io.mqttkafka.bridge.config.Endpoints;
 import io.mqttkafka.bridge.config.StatusTopic;
 import io.mqttkafka.bridge.failure.DeadLetterRecords;
 import io.mqttkafka.bridge.failure.DeadLetterWriter;
+import io.mqttkafka.bridge.kafka.ExactlyOnceState;
 import io.mqttkafka.bridge.kafka.KafkaConsumers;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
@@ -35,11 +39,13 @@ import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
 import io.mqttkafka.bridge.metrics.KafkaClientMeters;
 import io.mqttkafka.bridge.mqtt.BridgeStatus;
+import io.mqttkafka.bridge.mqtt.IncomingQos2Identity;
 import io.mqttkafka.bridge.mqtt.MqttClientSettings;
 import io.mqttkafka.bridge.mqtt.MqttConnection;
 import io.mqttkafka.bridge.mqtt.MqttSubscription;
 import io.mqttkafka.bridge.mqtt.MqttTls;
 import io.mqttkafka.bridge.mqtt.StatusAnnouncer;
+import io.mqttkafka.bridge.pipeline.ExactlyOnceWriter;
 import io.mqttkafka.bridge.pipeline.KafkaToMqttPipeline;
 import io.mqttkafka.bridge.pipeline.MqttToKafkaPipeline;
 
@@ -56,6 +62,8 @@ public final class BridgeRuntime implements AutoCloseable {
      * meanwhile, without another metadata wait (README, "Dead letters").
      */
     static final Duration REMEMBER_MISSING_TOPICS = Duration.ofSeconds(30);
+    /** How long startup waits for the exactly-once state topic to be created and read. */
+    private static final Duration EXACTLY_ONCE_OPEN_TIMEOUT = Duration.ofSeconds(30);
     /** For bridges made without the Quarkus TLS registry: a TLS configuration name cannot be resolved. */
     private static final Function<String, MqttTls> NO_TLS_REGISTRY = name -> {
         throw new ConfigValidationException(List.of("bridge.mqtt.tls-configuration-name: no TLS configuration named '"
@@ -69,6 +77,8 @@ public final class BridgeRuntime implements AutoCloseable {
     private final TopicPresence topicPresence;
     private final DeadLetterWriter deadLetterWriter;
     private final MqttToKafkaPipeline mqttToKafka;
+    /** The transactions of the exactly-once mappings; null when no mapping is exactly-once. */
+    private final ExactlyOnceWriter exactlyOnce;
     private final List<KafkaToMqttPipeline> kafkaToMqtt;
     /** MQTT → Kafka; null when no such mapping is configured. */
     private final MqttConnection subscriber;
@@ -157,9 +167,11 @@ public final class BridgeRuntime implements AutoCloseable {
             DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterTopic());
             this.deadLetterWriter = opened(created, new DeadLetterWriter(producers.get(ProducerProfile.RELIABLE),
                     topicPresence, metrics));
+            this.exactlyOnce = routes.routes().stream().anyMatch(MqttToKafkaRoute::exactlyOnce)
+                    ? opened(created, exactlyOnceWriter(config, metrics)) : null;
             MqttToKafkaPipeline pipeline = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence,
                     deadLetters, deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight(),
-                    kafka.qos0Overload());
+                    kafka.qos0Overload(), exactlyOnce);
             this.mqttToKafka = pipeline;
             created.push(() -> pipeline.drain(Duration.ZERO));
             List<MqttSubscription> subscriptions = routes.routes().stream()
@@ -168,7 +180,8 @@ public final class BridgeRuntime implements AutoCloseable {
             warnOfOverlappingSubscriptions(routes);
             this.subscriber = subscriptions.isEmpty() ? null : MqttConnection.subscriber(config.mqtt(),
                     mqttSettings, clientId, subscriptions, mqttToKafka,
-                    kafka.qos0Overload() == Qos0Overload.PUSH_BACK ? kafka.qos0MaxInFlight() : 0);
+                    kafka.qos0Overload() == Qos0Overload.PUSH_BACK ? kafka.qos0MaxInFlight() : 0,
+                    exactlyOnce == null ? null : exactlyOnce.pubCompGates());
             this.publisher = validated.kafkaToMqtt().isEmpty() ? null : MqttConnection.publisher(config.mqtt(),
                     mqttSettings, publisherClientId(clientId));
             this.connections = Stream.of(subscriber, publisher).filter(Objects::nonNull).toList();
@@ -284,6 +297,46 @@ public final class BridgeRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * The writer of the exactly-once mappings. It commits early when the messages waiting for a commit fill half the
+     * subscriber's window, so that the window never fills with messages that wait for the interval.
+     *
+     * @throws ConfigValidationException when this MQTT client version does not let the bridge read a message's packet
+     *         identifier (exactly-once is refused rather than run without it)
+     */
+    private static ExactlyOnceWriter exactlyOnceWriter(BridgeConfig config, BridgeMetrics metrics) {
+        IncomingQos2Identity.unavailableReason().ifPresent(reason -> {
+            throw new ConfigValidationException(List.of("bridge.mqtt-to-kafka[n].exactly-once: not available with "
+                    + "this MQTT client: " + reason));
+        });
+        return new ExactlyOnceWriter(metrics, config.kafka().transactionInterval(),
+                Math.max(1, config.mqtt().receiveMaximum() / 2));
+    }
+
+    /**
+     * Fences the producer of the process this one replaces (same transactional id), which aborts its open transaction,
+     * and restores the exactly-once state it committed; before the subscriber connects, so that the first redelivery is
+     * recognised.
+     */
+    private void startExactlyOnce() {
+        BridgeConfig.Kafka kafka = config.kafka();
+        String prefix = ClientIds.transactionalIdPrefix(config);
+        try {
+            exactlyOnce.start(ExactlyOnceState.open(endpoints.kafkaBootstrapServers(), kafka.properties(),
+                    kafka.deliveryTimeout(), prefix, kafka.exactlyOnceStateTopic(), clientId, EXACTLY_ONCE_OPEN_TIMEOUT));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while opening the exactly-once state", e);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("Cannot start the exactly-once mappings: the transactional producer '"
+                    + ExactlyOnceState.transactionalId(prefix) + "' or the state topic '" + kafka.exactlyOnceStateTopic()
+                    + "' is not usable (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + "). Kafka must "
+                    + "be reachable at startup, and the bridge's principal needs WRITE and DESCRIBE on that transactional "
+                    + "id and READ, WRITE (and CREATE, unless the topic exists) on that topic", cause);
+        }
+    }
+
     private static MqttSubscription subscription(MqttToKafkaRoute route) {
         return new MqttSubscription(route.filter().subscriptionFilter(), route.qos());
     }
@@ -338,6 +391,9 @@ public final class BridgeRuntime implements AutoCloseable {
                 statusAnnouncer == null ? "off" : "on " + statusAnnouncer.status().topic());
         mqttSettings.warnAboutWeakSettings();
         topicPresence.startProbing(Duration.ofSeconds(5));
+        if (exactlyOnce != null) {
+            startExactlyOnce();
+        }
         if (statusConnection != null) {
             statusConnection.start();
         }
@@ -457,6 +513,9 @@ public final class BridgeRuntime implements AutoCloseable {
                     + "the broker will redeliver them", left, timeout);
         }
         connections.forEach(connection -> connection.disconnect(Duration.ofSeconds(5)));
+        if (exactlyOnce != null) {
+            exactlyOnce.close();
+        }
         if (statusConnection != null) {
             // Nothing is bridged any more: say so, then a normal DISCONNECT makes the broker discard the will.
             statusAnnouncer.announceOffline(Duration.ofSeconds(5));

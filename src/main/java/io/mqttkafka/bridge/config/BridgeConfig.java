@@ -325,6 +325,15 @@ public interface BridgeConfig {
         @WithName("transaction-interval")
         @WithDefault("100ms")
         Duration transactionInterval();
+
+        /**
+         * Exactly-once mappings: the compacted topic that keeps, per MQTT client id, the messages written but not yet
+         * released by the broker's PUBREL, committed in the same transactions as the records. Created (compacted, one
+         * partition) if missing; shared by replicas, each under its own key. Read only when a mapping is exactly-once.
+         */
+        @WithName("exactly-once-state-topic")
+        @WithDefault("mqtt-kafka-bridge.exactly-once-state")
+        String exactlyOnceStateTopic();
     }
 
     /**
@@ -415,8 +424,8 @@ public interface BridgeConfig {
          * with {@code isolation.level=read_committed} then sees every message once. Only with {@code qos: 2}, a kept
          * session ({@code bridge.mqtt.clean-start: false}; with MQTT 5 a {@code session-expiry} above 0). Default
          * {@code false}: QoS 2 writes each message once per session (README, "Delivery guarantees"). See
-         * docs/design.md, "Exactly-once QoS 2". <strong>Not available in this version</strong>: {@code true} is
-         * refused at startup rather than run as plain QoS 2.
+         * docs/design.md, "Exactly-once QoS 2". MQTT 5 only: with MQTT 3.1.1 {@code true} is refused at startup rather
+         * than run as plain QoS 2.
          */
         @WithName("exactly-once")
         @WithDefault("false")

@@ -243,9 +243,8 @@ public final class BridgeConfigValidator {
 
     /**
      * The exactly-once contract (docs/design.md, "Exactly-once QoS 2"): the transactional settings, and per mapping the
-     * conditions without which a crash could still lose or repeat a message. The runtime is not built yet, so a mapping
-     * that asks for it is refused as well, whatever else is right or wrong with it: a setting that would silently do
-     * nothing is never accepted.
+     * conditions without which a crash could still lose or repeat a message. MQTT 3.1.1 is refused: the runtime is
+     * wired and tested with MQTT 5 only, and a setting that would silently do less than it says is never accepted.
      */
     private static void checkExactlyOnce(List<String> problems, BridgeConfig config) {
         BridgeConfig.Kafka kafka = config.kafka();
@@ -260,6 +259,9 @@ public final class BridgeConfigValidator {
                     + transactionTimeout + " ms), or Kafka aborts every transaction before it is committed; was "
                     + interval);
         }
+        KafkaTopicNames.invalidReason(kafka.exactlyOnceStateTopic())
+                .ifPresent(reason -> problems.add("bridge.kafka.exactly-once-state-topic: '"
+                        + kafka.exactlyOnceStateTopic() + "' is not a legal Kafka topic name: " + reason));
         BridgeConfig.Mqtt mqtt = config.mqtt();
         for (int i = 0; i < config.mqttToKafka().size(); i++) {
             BridgeConfig.MqttToKafkaMapping mapping = config.mqttToKafka().get(i);
@@ -279,10 +281,11 @@ public final class BridgeConfigValidator {
                 problems.add(key + ": needs bridge.mqtt.session-expiry above 0 (with 0 the broker drops the session, and "
                         + "the messages in flight, when the connection ends), was " + mqtt.sessionExpiry());
             }
-            problems.add(key + ": not available in this version: the transactional QoS 2 path (docs/design.md, "
-                    + "\"Exactly-once QoS 2\") is not built yet, and the bridge refuses the setting rather than run the "
-                    + "mapping as plain QoS 2; remove it or set it to false (QoS 2 then writes each message once per "
-                    + "session, and once more if the bridge crashes between Kafka's acknowledgement and the PUBREC)");
+            if (mqtt.protocolVersion() == 3) {
+                problems.add(key + ": needs bridge.mqtt.protocol-version: 5; with MQTT 3.1.1 the bridge refuses it rather "
+                        + "than run the mapping as plain QoS 2 (exactly-once is built and tested with MQTT 5 only; "
+                        + "docs/design.md, \"Exactly-once QoS 2\")");
+            }
         }
     }
 
@@ -344,7 +347,7 @@ public final class BridgeConfigValidator {
             if (problems.size() == problemsBefore) {
                 try {
                     routes.add(new MqttToKafkaRoute(mapping.name(), filter, mapping.qos(), kafkaTopic, key,
-                            mapping.retainedEmptyAsTombstone()));
+                            mapping.retainedEmptyAsTombstone(), mapping.exactlyOnce()));
                 } catch (IllegalArgumentException e) {
                     // Placeholders and constant names are checked above; what is left is the literal text
                     // of a templated Kafka topic containing characters Kafka does not allow.

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param key template for the record key, or null to use the MQTT topic as the key
  * @param retainedEmptyAsTombstone whether a retained message with an empty payload (MQTT's "clear
  *     retained") is produced as a Kafka tombstone (null value) so compacted topics drop the key
+ * @param exactlyOnce whether QoS 2 messages of this route are written exactly once, in Kafka transactions
+ *     ({@code exactly-once}; the delivery policy decides what that means per message)
  */
 public record MqttToKafkaRoute(
         String name,
@@ -24,7 +26,14 @@ public record MqttToKafkaRoute(
         int qos,
         Template kafkaTopic,
         Template key,
-        boolean retainedEmptyAsTombstone) {
+        boolean retainedEmptyAsTombstone,
+        boolean exactlyOnce) {
+
+    /** A route without {@code exactly-once}. */
+    public MqttToKafkaRoute(String name, TopicFilter filter, int qos, Template kafkaTopic, Template key,
+            boolean retainedEmptyAsTombstone) {
+        this(name, filter, qos, kafkaTopic, key, retainedEmptyAsTombstone, false);
+    }
 
     /** Validates the route; every message names the route and the offending part. */
     public MqttToKafkaRoute {

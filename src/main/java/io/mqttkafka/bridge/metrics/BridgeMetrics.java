@@ -66,6 +66,9 @@ public final class BridgeMetrics {
     private final Counter loopSuppressed;
     private final Counter unrouted;
     private final Counter retries;
+    private final TaggedCounters transactionsByOutcome;
+    private final Counter redeliveriesRecognised;
+    private final Counter stateMismatches;
 
     /** With the latency histograms. */
     public BridgeMetrics(MeterRegistry registry) {
@@ -107,6 +110,14 @@ public final class BridgeMetrics {
         unrouted = counter("bridge.mqtt.messages.unrouted",
                 "MQTT messages that matched no mapping (e.g. a stale subscription of the session)");
         retries = counter("bridge.kafka.send.retries", "Kafka sends retried after a transient failure");
+        transactionsByOutcome = new TaggedCounters("bridge.kafka.transactions",
+                "Kafka transactions of exactly-once mappings, by outcome (committed, aborted)", "outcome");
+        redeliveriesRecognised = counter("bridge.exactly.once.redeliveries",
+                "QoS 2 messages of exactly-once mappings recognised as the broker's redelivery of a message written "
+                        + "before a restart: acknowledged, not written again");
+        stateMismatches = counter("bridge.exactly.once.state.mismatches",
+                "Redelivery-like QoS 2 messages (DUP set, identifier in the restored table) whose contents differed "
+                        + "from the recorded ones: written again (a possible duplicate, never a loss)");
     }
 
     private Counter counter(String name, String description) {
@@ -176,6 +187,31 @@ public final class BridgeMetrics {
 
     public void retried() {
         retries.increment();
+    }
+
+    /** An exactly-once transaction ended: {@code committed} or {@code aborted}. */
+    public void transaction(String outcome) {
+        transactionsByOutcome.increment(outcome);
+    }
+
+    public void redeliveryRecognised() {
+        redeliveriesRecognised.increment();
+    }
+
+    public void stateMismatch() {
+        stateMismatches.increment();
+    }
+
+    public double transactionCount(String outcome) {
+        return transactionsByOutcome.count(outcome);
+    }
+
+    public double redeliveriesRecognisedCount() {
+        return redeliveriesRecognised.count();
+    }
+
+    public double stateMismatchCount() {
+        return stateMismatches.count();
     }
 
     /** Registers a gauge that reads {@code value} on scrape. */

@@ -43,6 +43,25 @@ public interface InboundMessage {
         return Set.of();
     }
 
+    /**
+     * The packet identifier and DUP flag of this QoS 1/2 message, read from the MQTT client's internals
+     * ({@link IncomingQos2Identity}); only exactly-once QoS 2 asks for them, before the message is acknowledged.
+     *
+     * @throws IllegalStateException when they cannot be read (see {@link IncomingQos2Identity#of(
+     *         com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish)})
+     */
+    default IncomingQos2Identity.Identity qos2Identity() {
+        throw new IllegalStateException("no packet identifier: " + getClass().getName() + " is not a received PUBLISH");
+    }
+
+    /**
+     * Which connection of the subscriber delivered this message, counted from 1, when the subscriber counts them
+     * (exactly-once mappings, {@link PubCompGates}); 0 otherwise.
+     */
+    default int connection() {
+        return 0;
+    }
+
     /** Sends the PUBACK/PUBREC for this message (via the client, in arrival order). */
     void acknowledge();
 }

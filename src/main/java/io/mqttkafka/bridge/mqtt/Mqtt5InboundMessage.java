@@ -57,6 +57,11 @@ final class Mqtt5InboundMessage extends ReceivedMessage {
     }
 
     @Override
+    public IncomingQos2Identity.Identity qos2Identity() {
+        return IncomingQos2Identity.of(publish);
+    }
+
+    @Override
     void acknowledgePublish() {
         publish.acknowledge();
     }

@@ -137,14 +137,17 @@ public final class MqttConnection {
     private final SubscriptionIdentifiers subscriptionIdentifiers = new SubscriptionIdentifiers();
     /** The subscriber's bound on the messages it holds (pushback through TCP); null on the publisher. */
     private final InboundWindow inboundWindow;
+    /** Exactly-once QoS 2: holds the subscriber's PUBCOMPs until released; null without exactly-once mappings. */
+    private final PubCompGates pubCompGates;
 
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
 
     private MqttConnection(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, boolean cleanStart,
-            long sessionExpirySeconds, StatusAnnouncer status, int qos0Window) {
+            long sessionExpirySeconds, StatusAnnouncer status, int qos0Window, PubCompGates pubCompGates) {
         this.status = status;
+        this.pubCompGates = pubCompGates;
         this.config = config;
         this.settings = settings;
         this.clientId = clientId;
@@ -165,13 +168,23 @@ public final class MqttConnection {
      */
     public static MqttConnection subscriber(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
             List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, int qos0Window) {
+        return subscriber(config, settings, clientId, subscriptions, sink, qos0Window, null);
+    }
+
+    /**
+     * As above, for exactly-once QoS 2 mappings: {@code pubCompGates} (null for none) is told of every connection and
+     * PUBREL, and holds every PUBCOMP until it is released.
+     */
+    public static MqttConnection subscriber(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId,
+            List<MqttSubscription> subscriptions, Consumer<InboundMessage> sink, int qos0Window,
+            PubCompGates pubCompGates) {
         return new MqttConnection(config, settings, clientId, subscriptions, sink, config.cleanStart(),
-                config.sessionExpiry().toSeconds(), null, qos0Window);
+                config.sessionExpiry().toSeconds(), null, qos0Window, pubCompGates);
     }
 
     /** The Kafka → MQTT connection: publishes only, and starts a new session on every connect (see above). */
     public static MqttConnection publisher(BridgeConfig.Mqtt config, MqttClientSettings settings, String clientId) {
-        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0, null, 0);
+        return new MqttConnection(config, settings, clientId, List.of(), null, true, 0, null, 0, null);
     }
 
     /**
@@ -184,7 +197,7 @@ public final class MqttConnection {
             StatusAnnouncer announcer) {
         MqttConnection connection = new MqttConnection(config, settings, clientId,
                 List.of(new MqttSubscription(announcer.status().topic(), announcer.status().qos())),
-                announcer::onMessage, true, 0, announcer, 0);
+                announcer::onMessage, true, 0, announcer, 0, null);
         announcer.attach(connection);
         return connection;
     }
@@ -269,9 +282,8 @@ public final class MqttConnection {
         client5 = builder.useMqttVersion5().buildAsync();
         if (sink != null) {
             client5.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt5InboundMessage(publish, System.currentTimeMillis(),
-                            subscriptionIdentifiers.filtersOfCurrent()).heldIn(inboundWindow)),
-                    true);
+                    publish -> sink.accept(received(new Mqtt5InboundMessage(publish, System.currentTimeMillis(),
+                            subscriptionIdentifiers.filtersOfCurrent()))), true);
         }
         Mqtt5ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck>> connect =
                 client5.connectWith()
@@ -300,12 +312,17 @@ public final class MqttConnection {
         });
     }
 
+    /** A message as it arrives: counted in the window; with exactly-once mappings, stamped with its connection. */
+    private ReceivedMessage received(ReceivedMessage message) {
+        message.heldIn(inboundWindow);
+        return pubCompGates == null ? message : message.onConnection(pubCompGates.connection());
+    }
+
     private void startMqtt3(MqttClientBuilder builder) {
         client3 = builder.useMqttVersion3().buildAsync();
         if (sink != null) {
             client3.publishes(MqttGlobalPublishFilter.REMAINING,
-                    publish -> sink.accept(new Mqtt3InboundMessage(publish, System.currentTimeMillis()).heldIn(inboundWindow)),
-                    true);
+                    publish -> sink.accept(received(new Mqtt3InboundMessage(publish, System.currentTimeMillis()))), true);
         }
         Mqtt3ConnectBuilder.Send<CompletableFuture<com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck>> connect =
                 client3.connectWith()
@@ -354,6 +371,9 @@ public final class MqttConnection {
         }
         if (sink != null && client5 != null) {
             connectionConfig().ifPresent(subscriptionIdentifiers::attach);
+        }
+        if (pubCompGates != null) {
+            pubCompGates.connected(channel(), sessionPresent);
         }
         Optional<Integer> connectionSendMaximum = client5 != null
                 ? client5.getConfig().getConnectionConfig().map(c -> c.getRestrictionsForClient().getSendMaximum())

@@ -18,6 +18,8 @@ abstract class ReceivedMessage implements InboundMessage {
     private final long receivedAtMillis;
     /** The subscriber's window counts this message until it is acknowledged; null when not counted (QoS 0 by default). */
     private InboundWindow.Slot slot;
+    /** See {@link #connection()}. */
+    private int connection;
 
     ReceivedMessage(String topic, ByteBuffer payload, int qos, boolean retain, long receivedAtMillis) {
         this.topic = topic;
@@ -70,6 +72,17 @@ abstract class ReceivedMessage implements InboundMessage {
             slot = window.receivedQos0();
         }
         return this;
+    }
+
+    /** Notes the connection that delivered this message (see {@link InboundMessage#connection()}). */
+    final ReceivedMessage onConnection(int number) {
+        connection = number;
+        return this;
+    }
+
+    @Override
+    public final int connection() {
+        return connection;
     }
 
     @Override

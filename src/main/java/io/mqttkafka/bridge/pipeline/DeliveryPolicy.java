@@ -13,7 +13,14 @@ import io.mqttkafka.bridge.kafka.ProducerProfile;
  * | 1   | at least once; nothing acked is ever lost     | PUBACK after every Kafka ack  | RELIABLE |
  * | 2   | no loss, no duplicates from producer retries  | PUBREC after every Kafka ack  | RELIABLE |
  * |     | or broker redelivery within a session         |                               |          |
+ * | 2,  | exactly once for read_committed consumers,    | PUBREC after the commit of    | RELIABLE |
+ * | e-o | also across a bridge crash                    | the transaction holding them  | + trans- |
+ * |     |                                               |                               | actions  |
  * </pre>
+ *
+ * The last row is the one a mapping asks for with {@code exactly-once: true} ({@link #forMapping}); the message's QoS
+ * still decides: a message that reaches such a mapping with QoS 1 (published with QoS 1) has no PUBREL to tell when
+ * the broker will never send it again, so it gets QoS 1's guarantee.
  *
  * Kafka → MQTT, the QoS of the mapping decides when a record's offset may be committed:
  *
@@ -29,13 +36,19 @@ import io.mqttkafka.bridge.kafka.ProducerProfile;
  * QoS 2's "no duplicates" rests on the idempotent producer (retries) and on MQTT's own QoS 2 flow: the
  * broker does not redeliver a message once it has our PUBREC, and we send PUBREC only after Kafka has the
  * record. A crash between the Kafka ack and the PUBREC leads to one redelivery: that is the documented
- * limit until the transactional QoS 2 path exists.
+ * limit of plain QoS 2, which {@link #EXACTLY_ONCE} removes for the mappings that ask for it (docs/design.md,
+ * "Exactly-once QoS 2"; {@link ExactlyOnceWriter}).
  */
 public enum DeliveryPolicy {
 
     AT_MOST_ONCE(ProducerProfile.FAST, false),
     AT_LEAST_ONCE(ProducerProfile.RELIABLE, true),
-    NO_LOSS_NO_DUPLICATES(ProducerProfile.RELIABLE, true);
+    NO_LOSS_NO_DUPLICATES(ProducerProfile.RELIABLE, true),
+    /**
+     * QoS 2 on an exactly-once mapping: its records go into the replica's Kafka transactions (the reliable profile's
+     * settings, transactional), and the message's PUBREC waits for their commit.
+     */
+    EXACTLY_ONCE(ProducerProfile.RELIABLE, true);
 
     private final ProducerProfile producerProfile;
     private final boolean waitsForConfirmation;
@@ -53,6 +66,19 @@ public enum DeliveryPolicy {
             case 2 -> NO_LOSS_NO_DUPLICATES;
             default -> throw new IllegalArgumentException("MQTT QoS must be 0, 1 or 2, was " + qos);
         };
+    }
+
+    /**
+     * The policy for the records of one mapping: {@link #EXACTLY_ONCE} for a QoS 2 message on a mapping with
+     * {@code exactly-once: true}, else the message's QoS decides ({@link #forQos}).
+     */
+    public static DeliveryPolicy forMapping(int qos, boolean exactlyOnce) {
+        return exactlyOnce && qos == 2 ? EXACTLY_ONCE : forQos(qos);
+    }
+
+    /** Whether the records go into the replica's Kafka transactions instead of through the shared producers. */
+    public boolean writesInTransactions() {
+        return this == EXACTLY_ONCE;
     }
 
     public ProducerProfile producerProfile() {

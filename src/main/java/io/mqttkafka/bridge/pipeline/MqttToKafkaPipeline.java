@@ -2,6 +2,7 @@ package io.mqttkafka.bridge.pipeline;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -80,6 +81,8 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
      * dropped for overload.
      */
     private final boolean qos0PushBack;
+    /** Writes the records of exactly-once mappings in transactions; null when no mapping is exactly-once. */
+    private final ExactlyOnceWriter exactlyOnce;
 
     private final ExecutorService sender = Executors.newSingleThreadExecutor(
             runnable -> daemon(runnable, "mqtt-to-kafka-sender"));
@@ -105,6 +108,16 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
             Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight,
             Qos0Overload qos0Overload) {
+        this(routes, bridgeId, producers, topicPresence, deadLetters, deadLetterWriter, failureStrategies, metrics,
+                qos0MaxInFlight, qos0Overload, null);
+    }
+
+    /** As above, with the writer of the exactly-once mappings ({@code exactlyOnce}; null when there are none). */
+    public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
+            TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
+            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight,
+            Qos0Overload qos0Overload, ExactlyOnceWriter exactlyOnce) {
+        this.exactlyOnce = exactlyOnce;
         this.routes = routes;
         this.bridgeId = bridgeId;
         this.producers = producers;
@@ -177,6 +190,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         PendingMessage pending = new PendingMessage(message, policy, targets.size(), receivedNanos);
         arrivals.addLast(pending);
         sweepArrivals();
+        List<ExactlyOnceWriter.Part> transactional = null;
         for (RouteTarget target : targets) {
             byte[] key = target.keyBytes();
             String illegal = target.invalidKafkaTopicReason().orElse(null);
@@ -184,11 +198,19 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 deadLetter(pending, target, key, headers, "invalid-topic",
                         "rendered Kafka topic '" + target.kafkaTopic() + "' is not legal: " + illegal, null);
             } else if (topicPresence.isKnownMissing(target.kafkaTopic())) {
-                deadLetter(pending, target, key, headers, "topic-missing",
-                        "Kafka topic '" + target.kafkaTopic() + "' does not exist and is not auto-created", null);
+                deadLetterMissingTopic(pending, target, key, headers, null);
+            } else if (exactlyOnce != null
+                    && DeliveryPolicy.forMapping(message.qos(), target.route().exactlyOnce()).writesInTransactions()) {
+                if (transactional == null) {
+                    transactional = new ArrayList<>(targets.size());
+                }
+                transactional.add(new TransactionalWrite(pending, target, key, headers));
             } else {
                 submit(new Write(pending, target, key, headers, nextWriteSequence++));
             }
+        }
+        if (transactional != null) {
+            exactlyOnce.write(message, transactional);
         }
     }
 
@@ -219,8 +241,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     /** Sends a write again after a failure, unless its topic was found missing meanwhile. */
     private void resend(Write write) {
         if (topicPresence.isKnownMissing(write.topic())) {
-            deadLetter(write.pending, write.target, write.key, write.headers, "topic-missing",
-                    "Kafka topic '" + write.topic() + "' does not exist and is not auto-created", null);
+            deadLetterMissingTopic(write.pending, write.target, write.key, write.headers, null);
         } else {
             send(write);
         }
@@ -234,12 +255,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         try {
             producer.send(write.toRecord(), (metadata, failure) -> {
                 if (failure == null) {
-                    String mapping = write.target.route().name();
-                    metrics.written(mapping);
-                    if (latencyEnabled) {
-                        metrics.mqttToKafkaLatency(mapping, write.pending.message.qos(),
-                                System.nanoTime() - write.pending.receivedNanos);
-                    }
+                    written(write.pending, write.target);
                     if (write.failures > 0) {
                         // Only a retried write's success ends its topic's backoff.
                         PublishLane<Write> lane = retrying.get(write.laneKey());
@@ -254,6 +270,15 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
             });
         } catch (RuntimeException failure) {
             onFailure(write, failure, -1);
+        }
+    }
+
+    /** Kafka has the record of {@code pending} for {@code target}: counted, and its latency recorded. */
+    private void written(PendingMessage pending, RouteTarget target) {
+        String mapping = target.route().name();
+        metrics.written(mapping);
+        if (latencyEnabled) {
+            metrics.mqttToKafkaLatency(mapping, pending.message.qos(), System.nanoTime() - pending.receivedNanos);
         }
     }
 
@@ -281,8 +306,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 } else {
                     topicPresence.checkMissing(write.topic()).thenAccept(missing -> {
                         if (missing) {
-                            deadLetter(pending, target, write.key, write.headers, "topic-missing",
-                                    "Kafka topic '" + write.topic() + "' does not exist and is not auto-created", failure);
+                            deadLetterMissingTopic(pending, target, write.key, write.headers, failure);
                         } else {
                             drop(write);
                         }
@@ -355,6 +379,13 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
                 retrying.computeIfPresent(key, (k, current) -> current == lane && lane.isIdle() ? null : current);
             });
         }
+    }
+
+    /** A record whose topic a broker said does not exist (and is not auto-created). */
+    private void deadLetterMissingTopic(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers,
+            Throwable failure) {
+        deadLetter(pending, target, key, headers, "topic-missing",
+                "Kafka topic '" + target.kafkaTopic() + "' does not exist and is not auto-created", failure);
     }
 
     /** A record that can never be written as it is: the mapping's failure strategy decides. */
@@ -460,14 +491,17 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
     }
 
-    /** Whether the sender still runs: false after {@link #drain} or once a {@code fail} strategy stopped it. */
+    /**
+     * Whether the sender still runs: false after {@link #drain}, once a {@code fail} strategy stopped it, or once the
+     * exactly-once writer stopped (fenced, or a transaction that cannot be aborted).
+     */
     public boolean isRunning() {
-        return !sender.isShutdown() && !failed;
+        return !sender.isShutdown() && !failed && (exactlyOnce == null || exactlyOnce.stopReason() == null);
     }
 
     /** Why the direction stopped taking messages (a fail strategy, an unwritable dead letter); null while it runs. */
     public String stopReason() {
-        return stopReason;
+        return stopReason != null || exactlyOnce == null ? stopReason : exactlyOnce.stopReason();
     }
 
     /** Drops the done messages at the head of {@link #arrivals} and notes when the oldest left was received. */
@@ -512,7 +546,7 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         synchronized (drained) {
             // A stopped direction acknowledges nothing more: acknowledgements leave in arrival order, and the message
             // that stopped it never completes.
-            while (inFlight.get() > 0 && !failed) {
+            while (inFlight.get() > 0 && !failed && (exactlyOnce == null || exactlyOnce.stopReason() == null)) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     break;
@@ -571,13 +605,70 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
         }
 
         ProducerRecord<byte[], byte[]> toRecord() {
-            InboundMessage message = pending.message;
-            // An empty retained message clears the broker's retained state: a tombstone does the same to a
-            // compacted topic.
-            byte[] value = message.retain() && message.payloadSize() == 0 && target.route().retainedEmptyAsTombstone()
-                    ? null : message.payload();
-            return new ProducerRecord<>(target.kafkaTopic(), null, message.receivedAtMillis(), key, value,
-                    Arrays.asList(headers));
+            return record(pending.message, target, key, headers);
+        }
+    }
+
+    /** The Kafka record of {@code message} for one mapping, built when it is sent (the payload is not kept). */
+    private static ProducerRecord<byte[], byte[]> record(InboundMessage message, RouteTarget target, byte[] key,
+            Header[] headers) {
+        // An empty retained message clears the broker's retained state: a tombstone does the same to a compacted topic.
+        byte[] value = message.retain() && message.payloadSize() == 0 && target.route().retainedEmptyAsTombstone()
+                ? null : message.payload();
+        return new ProducerRecord<>(target.kafkaTopic(), null, message.receivedAtMillis(), key, value,
+                Arrays.asList(headers));
+    }
+
+    /**
+     * One record of an exactly-once mapping, written by {@link ExactlyOnceWriter} in a transaction; done when the
+     * transaction committed. A record that can never be written goes to the mapping's failure strategy as any other.
+     */
+    private final class TransactionalWrite implements ExactlyOnceWriter.Part {
+        private final PendingMessage pending;
+        private final RouteTarget target;
+        private final byte[] key;
+        private final Header[] headers;
+
+        TransactionalWrite(PendingMessage pending, RouteTarget target, byte[] key, Header[] headers) {
+            this.pending = pending;
+            this.target = target;
+            this.key = key;
+            this.headers = headers;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> record() {
+            return MqttToKafkaPipeline.record(pending.message, target, key, headers);
+        }
+
+        @Override
+        public void committed() {
+            written(pending, target);
+            pending.partDone();
+        }
+
+        @Override
+        public void alreadyWritten() {
+            pending.partDone();
+        }
+
+        @Override
+        public boolean failed(Throwable failure) {
+            String topic = target.kafkaTopic();
+            FailureKind kind = FailureKind.classify(failure);
+            if (kind == FailureKind.POISON) {
+                deadLetter(pending, target, key, headers, FailureKind.reasonCode(failure), failure.getMessage(), failure);
+                return true;
+            }
+            if (topicPresence.isKnownMissing(topic)) {
+                deadLetterMissingTopic(pending, target, key, headers, failure);
+                return true;
+            }
+            if (kind == FailureKind.POSSIBLY_MISSING_TOPIC) {
+                topicPresence.checkMissing(topic);
+            }
+            metrics.retried();
+            return false;
         }
     }
 

@@ -203,7 +203,7 @@ class BridgeConfigValidatorTest {
                 .contains("  - " + e.problems().get(0));
     }
 
-    // ---- Exactly-once (issue 22): the contract is checked now; the runtime is not built, so true is refused ----
+    // ---- Exactly-once (issue 22): the contract, MQTT 5 only ----
 
     private static final String EOS_QOS_1 = M0 + "exactly-once: only with qos: 2 (only QoS 2 has the PUBREL that tells "
             + "which written messages the broker will never send again), was qos: 1";
@@ -211,39 +211,39 @@ class BridgeConfigValidatorTest {
             + "crash, the kept session is what redelivers the messages in flight), was true";
     private static final String EOS_SESSION_EXPIRY = M0 + "exactly-once: needs bridge.mqtt.session-expiry above 0 (with 0 "
             + "the broker drops the session, and the messages in flight, when the connection ends), was PT0S";
-
-    private static String notAvailable(String mappingPrefix) {
-        return mappingPrefix + "exactly-once: not available in this version: the transactional QoS 2 path "
-                + "(docs/design.md, \"Exactly-once QoS 2\") is not built yet, and the bridge refuses the setting rather "
-                + "than run the mapping as plain QoS 2; remove it or set it to false (QoS 2 then writes each message once "
-                + "per session, and once more if the bridge crashes between Kafka's acknowledgement and the PUBREC)";
-    }
+    private static final String EOS_MQTT_3 = M0 + "exactly-once: needs bridge.mqtt.protocol-version: 5; with MQTT 3.1.1 "
+            + "the bridge refuses it rather than run the mapping as plain QoS 2 (exactly-once is built and tested with "
+            + "MQTT 5 only; docs/design.md, \"Exactly-once QoS 2\")";
 
     static Stream<Arguments> exactlyOnceConfigurations() {
         return Stream.of(
-                Arguments.of("exactly-once with qos 2 and a kept session: refused until the runtime exists",
+                Arguments.of("exactly-once with qos 2, MQTT 5 and a kept session",
                         props(M0 + "qos", "2", M0 + "exactly-once", "true"),
-                        List.of(notAvailable(M0))),
+                        List.of()),
                 Arguments.of("exactly-once with qos 1",
                         props(M0 + "exactly-once", "true"),
-                        List.of(EOS_QOS_1, notAvailable(M0))),
+                        List.of(EOS_QOS_1)),
                 Arguments.of("exactly-once with qos 0",
                         props(M0 + "qos", "0", M0 + "exactly-once", "true"),
-                        List.of(EOS_QOS_1.replace("was qos: 1", "was qos: 0"), notAvailable(M0))),
+                        List.of(EOS_QOS_1.replace("was qos: 1", "was qos: 0"))),
                 Arguments.of("exactly-once with clean start",
                         props(M0 + "qos", "2", M0 + "exactly-once", "true", "bridge.mqtt.clean-start", "true"),
-                        List.of(EOS_CLEAN_START, notAvailable(M0))),
+                        List.of(EOS_CLEAN_START)),
                 Arguments.of("exactly-once with MQTT 5 session expiry 0",
                         props(M0 + "qos", "2", M0 + "exactly-once", "true", "bridge.mqtt.session-expiry", "0s"),
-                        List.of(EOS_SESSION_EXPIRY, notAvailable(M0))),
-                Arguments.of("exactly-once with MQTT 3.1.1 (no session expiry there): the contract allows it",
+                        List.of(EOS_SESSION_EXPIRY)),
+                Arguments.of("exactly-once with MQTT 3.1.1 is refused (its session expiry does not matter)",
                         props(M0 + "qos", "2", M0 + "exactly-once", "true", "bridge.mqtt.protocol-version", "3",
                                 "bridge.mqtt.session-expiry", "0s"),
-                        List.of(notAvailable(M0))),
+                        List.of(EOS_MQTT_3)),
                 Arguments.of("exactly-once on the second mapping names its index",
                         props(M1 + "name", "m1", M1 + "filter", "orders/#", M1 + "qos", "2", M1 + "kafka-topic", "orders",
-                                M1 + "exactly-once", "true"),
-                        List.of(notAvailable(M1))),
+                                M1 + "exactly-once", "true", "bridge.mqtt.protocol-version", "3"),
+                        List.of(EOS_MQTT_3.replace(M0, M1))),
+                Arguments.of("an illegal state topic",
+                        props("bridge.kafka.exactly-once-state-topic", "state topic"),
+                        List.of("bridge.kafka.exactly-once-state-topic: 'state topic' is not a legal Kafka topic name: "
+                                + io.mqttkafka.bridge.mapping.KafkaTopicNames.invalidReason("state topic").orElseThrow())),
                 Arguments.of("exactly-once false (the default) with qos 1",
                         props(M0 + "exactly-once", "false"),
                         List.of()),
@@ -298,6 +298,7 @@ class BridgeConfigValidatorTest {
         assertThat(defaults.kafka().transactionalIdPrefix()).isEmpty();
         assertThat(ClientIds.transactionalIdPrefix(defaults)).isEqualTo("plant-7");
         assertThat(defaults.mqttToKafka().get(0).exactlyOnce()).isFalse();
+        assertThat(defaults.kafka().exactlyOnceStateTopic()).isEqualTo("mqtt-kafka-bridge.exactly-once-state");
 
         BridgeConfig set = base().set("bridge.mqtt.client-id", "plant-7")
                 .set("bridge.kafka.transactional-id-prefix", "plant-bridge-0")
