@@ -43,10 +43,7 @@ final class BenchmarkRig implements AutoCloseable {
     static final String NAIVE_HEAP = Benchmark.Options.property("bench.naive.heap", "4g");
     /** {@code bench.bridge.protocol-version}: the bridge's MQTT version, 5 (default) or 3 (MQTT 3.1.1). */
     static final String BRIDGE_PROTOCOL_VERSION = Benchmark.Options.property("bench.bridge.protocol-version", "5");
-    /**
-     * {@code bench.bridge.receive-maximum}: what the bridge announces with MQTT 5; unset, the bridge's default.
-     * (Against Mosquitto 2.0.11 only 65535 gets anywhere, see docs/benchmarks.md; the harness refuses that version.)
-     */
+    /** {@code bench.bridge.receive-maximum}: the bridge's {@code bridge.mqtt.receive-maximum}; unset, its default. */
     static final String BRIDGE_RECEIVE_MAXIMUM = Benchmark.Options.property("bench.bridge.receive-maximum", "");
     /**
      * {@code bench.bridge.jvm-options}: extra JVM options for the bridge, separated by spaces (e.g. a profiler agent,
