@@ -26,8 +26,8 @@ mosquitto_is_recent() {
   [[ "$(mosquitto_version)" =~ version\ (2\.0\.(1[3-9]|[2-9][0-9])|2\.[1-9]|[3-9]\.) ]]
 }
 
-# Where .ci/run unpacks Debian 12's own Mosquitto, 2.0.11, beside the installed one (LegacyMosquittoFlowControlIT runs
-# the bridge against it; MosquittoProcess.DEBIAN_12_EXECUTABLE).
+# Where .ci/run unpacks Debian 12's own Mosquitto, 2.0.11, beside the installed one (LegacyMosquittoFlowControlIT and
+# BrokerMatrixTest run the bridge against it; MosquittoProcess.DEBIAN_12_EXECUTABLE).
 MOSQUITTO_2011_DIR=/opt/mosquitto-2.0.11
 
 # Reads `apt-cache madison mosquitto` on stdin and prints the newest 2.0.11 package version it lists (Debian 12's own,

@@ -1,7 +1,44 @@
 package io.mqttkafka.bridge.benchmark;
 
-/** One measured configuration, run once per repetition. Its name is what the tables show. */
-record BenchCase(Kind kind, int qos, int size) {
+/**
+ * One measured configuration, run once per repetition. Its name is what the tables show.
+ *
+ * @param broker where the MQTT side runs: empty for the rig's own Mosquitto (every case of a default run), else the
+ *               {@code bench.brokers} id of another broker (only drain and bridge-m2k cases), appended to the name
+ *               ({@code bridge-m2k-q1-256@artemis})
+ * @param maxQos the broker's highest QoS: a case above it is published and delivered at this QoS instead
+ */
+record BenchCase(Kind kind, int qos, int size, String broker, int maxQos) {
+
+    /** A case against the rig's own Mosquitto. */
+    BenchCase(Kind kind, int qos, int size) {
+        this(kind, qos, size, "", 2);
+    }
+
+    /** The same case against broker {@code id}, whose highest QoS is {@code brokerMaxQos}. */
+    BenchCase on(String id, int brokerMaxQos) {
+        return new BenchCase(kind, qos, size, id, brokerMaxQos);
+    }
+
+    /** The case of kind {@code other} with this one's QoS, size and broker (e.g. the drain a bridge case compares to). */
+    BenchCase withKind(Kind other) {
+        return new BenchCase(other, qos, size, broker, maxQos);
+    }
+
+    /** The same case at another QoS, on the same broker. */
+    BenchCase withQos(int other) {
+        return new BenchCase(kind, other, size, broker, maxQos);
+    }
+
+    /** The QoS the messages travel with: the case's, or the broker's maximum when that is lower. */
+    int deliveredQos() {
+        return Math.min(qos, maxQos);
+    }
+
+    /** Whether the broker downgrades this case's QoS (RabbitMQ 3.10: QoS 2 becomes 1). */
+    boolean downgraded() {
+        return deliveredQos() < qos;
+    }
 
     enum Kind {
         /** Harness publisher → Mosquitto → bare subscriber: the MQTT limit, and the reference for Kafka → MQTT. */
@@ -51,8 +88,9 @@ record BenchCase(Kind kind, int qos, int size) {
     }
 
     String name() {
-        return kind == Kind.KAFKA_LIMIT || kind == Kind.LATENCY_KAFKA ? kind.label + "-" + size
+        String name = kind == Kind.KAFKA_LIMIT || kind == Kind.LATENCY_KAFKA ? kind.label + "-" + size
                 : kind.label + "-q" + qos + "-" + size;
+        return broker.isEmpty() ? name : name + "@" + broker;
     }
 
     /**
@@ -65,10 +103,11 @@ record BenchCase(Kind kind, int qos, int size) {
 
     /**
      * Whether a duplicate is a failure: QoS 2 promises exactly once, on the bridge's path as on Mosquitto's own. The
-     * naive peer is left out because it promises nothing at any QoS (see {@link #atMostOnce()}).
+     * naive peer is left out because it promises nothing at any QoS (see {@link #atMostOnce()}), and so is a QoS 2
+     * case the broker downgrades to QoS 1 (at least once).
      */
     boolean exactlyOnce() {
-        return qos == 2 && !atMostOnce();
+        return deliveredQos() == 2 && !atMostOnce();
     }
 
     /** Whether the case runs through the second bridge, the one without latency histograms. */

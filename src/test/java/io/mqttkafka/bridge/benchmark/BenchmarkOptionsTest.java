@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -62,6 +65,67 @@ class BenchmarkOptionsTest {
         } finally {
             System.clearProperty("bench.payload");
         }
+    }
+
+    private static final List<String> KNOWN_BROKERS = List.of("hivemq", "mosquitto", "mosquitto-2.0.11", "artemis",
+            "rabbitmq");
+
+    @Test
+    void brokersDefaultToTheHarnessesOwnMosquittoAndKeepTheOrderGiven() {
+        assertThat(Benchmark.Options.brokers("", KNOWN_BROKERS)).containsExactly("mosquitto");
+        assertThat(Benchmark.Options.brokers(" , ", KNOWN_BROKERS)).containsExactly("mosquitto");
+        assertThat(Benchmark.Options.brokers("RabbitMQ, mosquitto-2.0.11,rabbitmq,hivemq", KNOWN_BROKERS))
+                .containsExactly("rabbitmq", "mosquitto-2.0.11", "hivemq");
+    }
+
+    @Test
+    void anUnknownBrokerNamesTheOptionAndTheKnownOnes() {
+        assertThatThrownBy(() -> Benchmark.Options.brokers("mosquitto,emqx", KNOWN_BROKERS))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bench.brokers: 'emqx' is none of hivemq, mosquitto, mosquitto-2.0.11, artemis, rabbitmq");
+    }
+
+    /** The default run is unchanged: every case, against the harness's own Mosquitto only. */
+    @Test
+    void theDefaultRunHasEveryCaseAgainstTheHarnessesMosquittoOnly() {
+        Map<String, List<BenchCase>> cases = Benchmark.casesByBroker(options(List.of(), "mosquitto"), MAX_QOS);
+
+        assertThat(cases).containsOnlyKeys("mosquitto");
+        assertThat(cases.get("mosquitto")).isEqualTo(Benchmark.allCases());
+    }
+
+    /**
+     * Several brokers without bench.cases: each runs the drain and the bridge at QoS 0/1/2 (256 B), the others named
+     * after their broker and capped at its highest QoS; bench.cases filters them all by prefix.
+     */
+    @Test
+    void severalBrokersRunTheDrainAndBridgeCasesOnEach() {
+        Map<String, List<BenchCase>> cases = Benchmark.casesByBroker(options(List.of(), "mosquitto,rabbitmq,hivemq"),
+                MAX_QOS);
+
+        assertThat(cases.keySet()).containsExactly("mosquitto", "rabbitmq", "hivemq");
+        assertThat(cases.get("mosquitto")).extracting(BenchCase::name).containsExactly("drain-q0-256", "drain-q1-256",
+                "drain-q2-256", "bridge-m2k-q0-256", "bridge-m2k-q1-256", "bridge-m2k-q2-256");
+        assertThat(cases.get("rabbitmq")).extracting(BenchCase::name).containsExactly("drain-q0-256@rabbitmq",
+                "drain-q1-256@rabbitmq", "drain-q2-256@rabbitmq", "bridge-m2k-q0-256@rabbitmq",
+                "bridge-m2k-q1-256@rabbitmq", "bridge-m2k-q2-256@rabbitmq");
+        assertThat(cases.get("rabbitmq")).extracting(BenchCase::deliveredQos).containsExactly(0, 1, 1, 0, 1, 1);
+        assertThat(cases.get("hivemq")).extracting(BenchCase::deliveredQos).containsExactly(0, 1, 2, 0, 1, 2);
+
+        Map<String, List<BenchCase>> filtered = Benchmark.casesByBroker(
+                options(List.of("bridge-m2k-q1", "drain-q1-256"), "hivemq,mosquitto"), MAX_QOS);
+        assertThat(filtered.get("hivemq")).extracting(BenchCase::name)
+                .containsExactly("drain-q1-256@hivemq", "bridge-m2k-q1-256@hivemq");
+        assertThat(filtered.get("mosquitto")).extracting(BenchCase::name)
+                .containsExactly("drain-q1-256", "bridge-m2k-q1-256", "bridge-m2k-q1-4096");
+    }
+
+    private static final Map<String, Integer> MAX_QOS = Map.of("hivemq", 2, "mosquitto", 2, "mosquitto-2.0.11", 2,
+            "artemis", 2, "rabbitmq", 1);
+
+    private static Benchmark.Options options(List<String> caseFilter, String brokers) {
+        return new Benchmark.Options(1000, 1, 100, Duration.ofSeconds(1), caseFilter, Path.of("unused"), 10,
+                BenchPayload.Filler.ZEROS, "test", Benchmark.Options.brokers(brokers, KNOWN_BROKERS));
     }
 
     private static Set<String> forwarded() {

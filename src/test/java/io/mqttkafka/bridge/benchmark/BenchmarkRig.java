@@ -43,10 +43,7 @@ final class BenchmarkRig implements AutoCloseable {
     static final String NAIVE_HEAP = Benchmark.Options.property("bench.naive.heap", "4g");
     /** {@code bench.bridge.protocol-version}: the bridge's MQTT version, 5 (default) or 3 (MQTT 3.1.1). */
     static final String BRIDGE_PROTOCOL_VERSION = Benchmark.Options.property("bench.bridge.protocol-version", "5");
-    /**
-     * {@code bench.bridge.receive-maximum}: what the bridge announces with MQTT 5; unset, the bridge's default.
-     * (Against Mosquitto 2.0.11 only 65535 gets anywhere, see docs/benchmarks.md; the harness refuses that version.)
-     */
+    /** {@code bench.bridge.receive-maximum}: the bridge's {@code bridge.mqtt.receive-maximum}; unset, its default. */
     static final String BRIDGE_RECEIVE_MAXIMUM = Benchmark.Options.property("bench.bridge.receive-maximum", "");
     /**
      * {@code bench.bridge.jvm-options}: extra JVM options for the bridge, separated by spaces (e.g. a profiler agent,
@@ -63,6 +60,8 @@ final class BenchmarkRig implements AutoCloseable {
     private final boolean profiling = "true".equalsIgnoreCase(System.getProperty("bench.profile", ""));
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Map<Integer, NaivePeerProcess> naivePeers = new HashMap<>();
+    /** The bridges of {@link #startBrokerBridge}, by {@code bench.brokers} id. */
+    private final Map<String, BridgeProcess> brokerBridges = new HashMap<>();
     private MosquittoProcess mosquitto;
     private KafkaBrokerProcess kafka;
     private BridgeProcess bridge;
@@ -183,7 +182,31 @@ final class BenchmarkRig implements AutoCloseable {
      */
     void startBridge() {
         System.out.println("Starting the bridge ...");
-        bridge = startBridge(BRIDGE_ID, false, K2M_GROUP, "");
+        bridge = startBridge(BRIDGE_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION, false, K2M_GROUP, "");
+    }
+
+    /**
+     * Starts a bridge for the broker {@code broker} of {@code bench.brokers} (its own process, {@code bench-bridge-<id>}),
+     * as the plain bridge but with the MQTT → Kafka mappings only, connected to {@code port} with MQTT {@code protocol};
+     * {@link #brokerBridge} returns it until {@link #stopBrokerBridge}.
+     */
+    void startBrokerBridge(String broker, int port, int protocol) {
+        System.out.println("Starting the bridge for " + broker + " ...");
+        brokerBridges.put(broker, startBridge(BRIDGE_ID + "-" + broker, port, Integer.toString(protocol), false, null,
+                ""));
+    }
+
+    /** The bridge of {@link #startBrokerBridge}, started again first if it exited (see {@link #bridge()}). */
+    BridgeProcess brokerBridge(String broker) {
+        return startedAgainIfExited(brokerBridges.get(broker), "The bridge for " + broker, 3);
+    }
+
+    /** Stops the bridge of {@link #startBrokerBridge} (before its broker stops, so that it does not reconnect). */
+    void stopBrokerBridge(String broker) {
+        BridgeProcess stopped = brokerBridges.remove(broker);
+        if (stopped != null) {
+            stop(stopped);
+        }
     }
 
     /**
@@ -194,11 +217,13 @@ final class BenchmarkRig implements AutoCloseable {
      */
     void startBridgeWithoutMeters() {
         System.out.println("Starting the bridge without latency histograms ...");
-        bridgeWithoutMeters = startBridge(BRIDGE_WITHOUT_METERS_ID, true, K2M_GROUP_WITHOUT_METERS,
-                "  metrics:\n    latency:\n      enabled: false\n");
+        bridgeWithoutMeters = startBridge(BRIDGE_WITHOUT_METERS_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION, true,
+                K2M_GROUP_WITHOUT_METERS, "  metrics:\n    latency:\n      enabled: false\n");
     }
 
-    private BridgeProcess startBridge(String id, boolean metersOff, String k2mGroup, String extraYaml) {
+    /** @param k2mGroup the Kafka → MQTT mappings' consumer group, or null for a bridge without them */
+    private BridgeProcess startBridge(String id, int port, String protocolVersion, boolean metersOff, String k2mGroup,
+            String extraYaml) {
         StringBuilder yaml = new StringBuilder("""
                 bridge:
                   id: %s
@@ -209,7 +234,7 @@ final class BenchmarkRig implements AutoCloseable {
                     protocol-version: %s
                 %s  kafka:
                     bootstrap-servers: %s
-                """.formatted(id, mosquitto.port(), id, BRIDGE_PROTOCOL_VERSION,
+                """.formatted(id, port, id, protocolVersion,
                 BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "" : "    receive-maximum: " + BRIDGE_RECEIVE_MAXIMUM + "\n",
                 kafka.bootstrapServers()));
         appendKafkaProperties(yaml);
@@ -224,15 +249,17 @@ final class BenchmarkRig implements AutoCloseable {
                           kafka-topic: bench-%sm2k-q%d-{size}
                     """.formatted(qos, prefix, qos, qos, prefix, qos));
         }
-        yaml.append("  kafka-to-mqtt:\n");
-        for (int qos = 0; qos <= 1; qos++) {
-            yaml.append("""
-                        - name: k2m-q%d
-                          kafka-topic: %s
-                          mqtt-topic: %s
-                          qos: %d
-                          group-id: %s
-                    """.formatted(qos, k2mKafkaTopic(qos, metersOff), k2mMqttTopic(qos, metersOff), qos, k2mGroup));
+        if (k2mGroup != null) {
+            yaml.append("  kafka-to-mqtt:\n");
+            for (int qos = 0; qos <= 1; qos++) {
+                yaml.append("""
+                            - name: k2m-q%d
+                              kafka-topic: %s
+                              mqtt-topic: %s
+                              qos: %d
+                              group-id: %s
+                        """.formatted(qos, k2mKafkaTopic(qos, metersOff), k2mMqttTopic(qos, metersOff), qos, k2mGroup));
+            }
         }
         BridgeProcess started = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap(BRIDGE_HEAP));
         List<String> jvmOptions = new ArrayList<>();
@@ -241,14 +268,17 @@ final class BenchmarkRig implements AutoCloseable {
         }
         if (profiling) {
             // A flight recording of the whole run, written when the harness stops the bridge.
-            Path recording = workDir.resolve(metersOff ? "bridge-meters-off.jfr" : "bridge.jfr").toAbsolutePath();
+            Path recording = workDir.resolve(metersOff ? "bridge-meters-off.jfr"
+                    : id.equals(BRIDGE_ID) ? "bridge.jfr" : id + ".jfr").toAbsolutePath();
             jvmOptions.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
             System.out.println("Profiling the bridge into " + recording);
         }
         started.jvmOptions(jvmOptions);
         started.start();
         started.awaitSubscribed(3);
-        started.awaitLog("Kafka → MQTT consumer of group " + k2mGroup + " assigned");
+        if (k2mGroup != null) {
+            started.awaitLog("Kafka → MQTT consumer of group " + k2mGroup + " assigned");
+        }
         return started;
     }
 
@@ -432,11 +462,24 @@ final class BenchmarkRig implements AutoCloseable {
         return workDir;
     }
 
-    private <T extends AutoCloseable> T track(T process) {
+    /** Registers {@code process} to be stopped by {@link #close()} (also from the shutdown hook); returns it. */
+    <T extends AutoCloseable> T track(T process) {
         synchronized (started) {
             started.add(process);
         }
         return process;
+    }
+
+    /** Stops {@code process}, one {@link #track tracked} here, now rather than at {@link #close()}. */
+    void stop(AutoCloseable process) {
+        synchronized (started) {
+            started.remove(process);
+        }
+        try {
+            process.close();
+        } catch (Exception e) {
+            System.err.println("Could not stop " + process + ": " + e);
+        }
     }
 
     /** Stops everything started, newest first; safe to call twice (from the shutdown hook and the finally). */

@@ -40,13 +40,21 @@ final class CaseRunner implements AutoCloseable {
 
     private final BenchmarkRig rig;
     private final LoadPublisher publisher;
+    private final BrokerUnderTest broker;
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicLong runIds = new AtomicLong();
     private long storedBaseline;
 
+    /** Runs cases against the rig's own Mosquitto. */
     CaseRunner(BenchmarkRig rig, LoadPublisher publisher) {
+        this(rig, publisher, BrokerUnderTest.rigMosquitto(rig.mosquitto()));
+    }
+
+    /** Runs the drain and bridge MQTT → Kafka cases against {@code broker}, with a {@code publisher} connected to it. */
+    CaseRunner(BenchmarkRig rig, LoadPublisher publisher, BrokerUnderTest broker) {
         this.rig = rig;
         this.publisher = publisher;
+        this.broker = broker;
         // A safe, typical producer feeds the topics the bridge reads: the bridge's own QoS 1 producer settings
         // (acks=all, idempotent, its linger and batch size, and bench.bridge.kafka-properties), so that
         // latency-kafka is the Kafka hop of latency-m2k.
@@ -58,10 +66,15 @@ final class CaseRunner implements AutoCloseable {
         this.producer = new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Records the broker's idle message store, the level {@link #settle()} waits for between cases. */
+    /**
+     * Records the broker's idle message store, the level {@link #settle()} waits for between cases (the rig's Mosquitto;
+     * other brokers publish no such count).
+     */
     void recordIdleBaseline() {
         awaitQuiet();
-        storedBaseline = rig.mosquitto().sysValue(MosquittoProcess.STORED);
+        if (broker.sys() != null) {
+            storedBaseline = broker.sys().sysValue(MosquittoProcess.STORED);
+        }
     }
 
     /** Runs one repetition; any harness or process error becomes a FAILED result rather than ending the run. */
@@ -86,19 +99,22 @@ final class CaseRunner implements AutoCloseable {
 
     /** Drain, bridge and naive MQTT → Kafka cases, and the paced MQTT → Kafka latency case. */
     private CaseResult runMqttPublished(BenchCase benchCase, int rep, int count) throws Exception {
+        // The topic's QoS level is the case's (it names the bridge's mapping); messages travel at what the broker takes.
         int qos = benchCase.qos();
+        int delivered = benchCase.deliveredQos();
         int size = benchCase.size();
         long runId = runIds.incrementAndGet();
         ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
         String topic;
         AutoCloseable receiver;
-        long pid;
+        Long pid;
         BridgeProcess bridge = null;
         switch (benchCase.kind()) {
             case DRAIN, LATENCY_DRAIN -> {
                 topic = BenchmarkRig.drainTopic(qos, size);
-                receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "drain-subscriber-" + runId, topic, qos, counter);
-                pid = rig.mosquitto().pid();
+                receiver = MqttArrivals.subscribe(broker.port(), broker.protocol(), "drain-subscriber-" + runId, topic,
+                        delivered, counter);
+                pid = broker.pid();
             }
             case DRAIN_TLS -> {
                 topic = BenchmarkRig.drainTlsTopic(qos, size);
@@ -116,7 +132,8 @@ final class CaseRunner implements AutoCloseable {
                 topic = BenchmarkRig.m2kMqttTopic(qos, size, off);
                 receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kKafkaTopic(qos, size, off),
                         counter);
-                bridge = off ? rig.bridgeWithoutMeters() : rig.bridge();
+                bridge = !benchCase.broker().isEmpty() ? rig.brokerBridge(benchCase.broker())
+                        : off ? rig.bridgeWithoutMeters() : rig.bridge();
                 pid = bridge.pid();
             }
             case BRIDGE_M2K_TLS -> {
@@ -128,10 +145,12 @@ final class CaseRunner implements AutoCloseable {
             default -> throw new IllegalArgumentException("Not an MQTT-published case: " + benchCase.name());
         }
         try (receiver) {
-            Measurement measurement = Measurement.start(pid, rig, pid == rig.mosquitto().pid() ? null : pid, bridge);
+            boolean brokerMeasured = benchCase.kind() == Kind.DRAIN || benchCase.kind() == Kind.LATENCY_DRAIN
+                    || benchCase.kind() == Kind.DRAIN_TLS;
+            Measurement measurement = Measurement.start(pid, rig, broker, brokerMeasured ? null : pid, bridge);
             LoadPublisher.Sent sent = benchCase.paced()
-                    ? publisher.publishPaced(topic, qos, count, size, runId, PACED_RATE)
-                    : publisher.publishAtFullSpeed(topic, qos, count, size, runId);
+                    ? publisher.publishPaced(topic, delivered, count, size, runId, PACED_RATE)
+                    : publisher.publishAtFullSpeed(topic, delivered, count, size, runId);
             boolean complete = sent.problem() == null && counter.awaitComplete(benchCase.atMostOnce() ? LOSS_QUIET : STALL);
             String problem = sent.problem();
             if (problem == null && !complete && !benchCase.atMostOnce()) {
@@ -159,7 +178,7 @@ final class CaseRunner implements AutoCloseable {
         try (MqttArrivals receiver = MqttArrivals.subscribe(rig.mosquitto().port(), "k2m-subscriber-" + runId,
                 BenchmarkRig.k2mMqttTopic(qos, off), qos, counter)) {
             BridgeProcess bridge = off ? rig.bridgeWithoutMeters() : rig.bridge();
-            Measurement measurement = Measurement.start(bridge.pid(), rig, bridge.pid(), bridge);
+            Measurement measurement = Measurement.start(bridge.pid(), rig, broker, bridge.pid(), bridge);
             return produceAndAwait(benchCase, rep, count, runId, kafkaTopic, counter, measurement);
         }
     }
@@ -173,7 +192,7 @@ final class CaseRunner implements AutoCloseable {
         ArrivalCounter counter = new ArrivalCounter(runId, count, benchCase.paced());
         String topic = BenchmarkRig.latencyKafkaTopic();
         try (KafkaArrivals receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), topic, counter)) {
-            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig, null, null);
+            Measurement measurement = Measurement.start(ProcessHandle.current().pid(), rig, broker, null, null);
             return produceAndAwait(benchCase, rep, count, runId, topic, counter, measurement);
         }
     }
@@ -217,12 +236,16 @@ final class CaseRunner implements AutoCloseable {
      * store is back at its idle level; a broker that does not empty its store is reported, not fatal.
      */
     private void settle() {
+        if (broker.sys() == null) {
+            awaitQuiet();
+            return;
+        }
         try {
             Awaitility.await("broker store back to " + storedBaseline).pollDelay(SETTLE_MIN).atMost(SETTLE_MAX)
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> rig.mosquitto().sysValue(MosquittoProcess.STORED) <= storedBaseline);
+                    .until(() -> broker.sys().sysValue(MosquittoProcess.STORED) <= storedBaseline);
         } catch (ConditionTimeoutException e) {
-            System.out.println("  (broker store still at " + rig.mosquitto().sysValue(MosquittoProcess.STORED)
+            System.out.println("  (broker store still at " + broker.sys().sysValue(MosquittoProcess.STORED)
                     + " messages after " + SETTLE_MAX.toSeconds() + " s; idle level " + storedBaseline + ")");
         }
     }
@@ -243,20 +266,23 @@ final class CaseRunner implements AutoCloseable {
      * CPU and peak RSS of the process under test, the CPU of every process of the path, and the broker's and the
      * bridge's drop counters, around one case.
      */
-    private record Measurement(long pid, MosquittoProcess broker, double cpuStart, CpuBreakdown.Probe cpu,
-            ThreadBreakdown.Probe peerThreads, long droppedStart, BridgeProcess bridge, Double bridgeDroppedStart) {
+    private record Measurement(Long pid, MosquittoProcess sys, double cpuStart, CpuBreakdown.Probe cpu,
+            ThreadBreakdown.Probe peerThreads, Long droppedStart, BridgeProcess bridge, Double bridgeDroppedStart) {
 
         /**
+         * @param pid the process under test, or null where it cannot be measured (a broker without a process of its own)
          * @param peerPid the bridge or naive peer on the path, or null
          * @param bridge the bridge when it is on the path, or null
          */
-        static Measurement start(long pid, BenchmarkRig rig, Long peerPid, BridgeProcess bridge) {
-            ProcStats.resetPeakRss(pid);
-            MosquittoProcess broker = rig.mosquitto();
-            return new Measurement(pid, broker, ProcStats.cpuSeconds(pid),
-                    CpuBreakdown.Probe.start(broker.pid(), rig.kafkaPid(), peerPid),
+        static Measurement start(Long pid, BenchmarkRig rig, BrokerUnderTest broker, Long peerPid, BridgeProcess bridge) {
+            if (pid != null) {
+                ProcStats.resetPeakRss(pid);
+            }
+            MosquittoProcess sys = broker.sys();
+            return new Measurement(pid, sys, pid == null ? 0 : ProcStats.cpuSeconds(pid),
+                    broker.pid() == null ? null : CpuBreakdown.Probe.start(broker.pid(), rig.kafkaPid(), peerPid),
                     peerPid == null ? null : ThreadBreakdown.Probe.start(peerPid),
-                    broker.sysValue(MosquittoProcess.DROPPED), bridge, bridgeDropped(bridge));
+                    sys == null ? null : sys.sysValue(MosquittoProcess.DROPPED), bridge, bridgeDropped(bridge));
         }
 
         /**
@@ -286,9 +312,11 @@ final class CaseRunner implements AutoCloseable {
             CpuBreakdown breakdown = null;
             ThreadBreakdown threads = null;
             try {
-                cpuPer100k = (ProcStats.cpuSeconds(pid) - cpuStart) / expected * 100_000;
-                peakRss = ProcStats.peakRssKb(pid);
-                breakdown = cpu.since(expected);
+                if (pid != null) {
+                    cpuPer100k = (ProcStats.cpuSeconds(pid) - cpuStart) / expected * 100_000;
+                    peakRss = ProcStats.peakRssKb(pid);
+                }
+                breakdown = cpu == null ? null : cpu.since(expected);
                 threads = peerThreads == null ? null : peerThreads.since(expected);
             } catch (IllegalStateException processGone) {
                 problem = problem != null ? problem : "process under test exited";
@@ -296,8 +324,11 @@ final class CaseRunner implements AutoCloseable {
             long unique = counter.unique();
             double seconds = (counter.lastArrivalNanos() - firstSendNanos) / 1e9;
             double rate = unique == 0 || seconds <= 0 ? 0 : unique / seconds;
-            awaitNextSysRound();
-            long dropped = broker.sysValue(MosquittoProcess.DROPPED) - droppedStart;
+            Long dropped = null;
+            if (sys != null) {
+                awaitNextSysRound();
+                dropped = sys.sysValue(MosquittoProcess.DROPPED) - droppedStart;
+            }
             Double bridgeDroppedEnd = bridgeDropped(bridge);
             Long bridgeDrops = bridgeDroppedStart == null || bridgeDroppedEnd == null ? null
                     : Math.round(bridgeDroppedEnd - bridgeDroppedStart);

@@ -1,36 +1,64 @@
 package io.mqttkafka.bridge.benchmark;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
 /**
- * The MQTT load: one MQTT 5 client publishing {@link BenchPayload}s asynchronously with at most {@code window}
- * publishes unacknowledged (for QoS 0: not yet written). The same code feeds the drain case and the bridge
- * cases, so their ratio isolates what is behind the broker.
+ * The MQTT load: one MQTT 5 client (MQTT 3.1.1 for a broker that speaks no MQTT 5) publishing {@link BenchPayload}s
+ * asynchronously with at most {@code window} publishes unacknowledged (for QoS 0: not yet written). The same code
+ * feeds the drain case and the bridge cases, so their ratio isolates what is behind the broker.
  */
 final class LoadPublisher implements AutoCloseable {
 
-    private final Mqtt5AsyncClient client;
+    /** Sends one publish; the future completes with the failure (an MQTT 5 reason code too), or null. */
+    private interface Sender {
+        CompletableFuture<Throwable> send(String topic, MqttQos qos, byte[] payload);
+    }
+
+    private final Sender sender;
+    private final Supplier<CompletableFuture<Void>> disconnect;
     private final Semaphore window;
     private final int windowSize;
     private final Duration stall;
 
     LoadPublisher(int port, String clientId, int windowSize, Duration stall) {
-        this.client = MqttClient.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port)
-                .useMqttVersion5().buildAsync();
+        this(port, 5, clientId, windowSize, stall);
+    }
+
+    /** @param protocol the MQTT version, 5 or 3 (MQTT 3.1.1) */
+    LoadPublisher(int port, int protocol, String clientId, int windowSize, Duration stall) {
         this.windowSize = windowSize;
         this.window = new Semaphore(windowSize);
         this.stall = stall;
+        MqttClientBuilder builder = MqttClient.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port);
+        CompletableFuture<?> connected;
+        if (protocol == 5) {
+            Mqtt5AsyncClient client = builder.useMqttVersion5().buildAsync();
+            sender = (topic, qos, payload) -> client.publishWith().topic(topic).qos(qos).payload(payload).send()
+                    .handle((result, error) -> error != null ? error : result.getError().orElse(null));
+            disconnect = client::disconnect;
+            connected = client.connectWith().cleanStart(true).send();
+        } else {
+            Mqtt3AsyncClient client = builder.useMqttVersion3().buildAsync();
+            sender = (topic, qos, payload) -> client.publishWith().topic(topic).qos(qos).payload(payload).send()
+                    .handle((result, error) -> error);
+            disconnect = client::disconnect;
+            connected = client.connectWith().cleanSession(true).send();
+        }
         try {
-            client.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);
+            connected.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("Load publisher cannot connect to 127.0.0.1:" + port, e);
         }
@@ -76,10 +104,8 @@ final class LoadPublisher implements AutoCloseable {
             if (!window.tryAcquire(stall.toMillis(), TimeUnit.MILLISECONDS)) {
                 return new Sent(startNanos, sequence, failed.get(), "publisher window stuck for " + stall);
             }
-            client.publishWith().topic(topic).qos(mqttQos).payload(BenchPayload.encode(sequence, intendedNanos, runId, size))
-                    .send()
-                    .whenComplete((result, error) -> {
-                        Throwable problem = error != null ? error : result.getError().orElse(null);
+            sender.send(topic, mqttQos, BenchPayload.encode(sequence, intendedNanos, runId, size))
+                    .thenAccept(problem -> {
                         if (problem != null) {
                             failed.incrementAndGet();
                             firstFailure.compareAndSet(null, problem);
@@ -98,7 +124,7 @@ final class LoadPublisher implements AutoCloseable {
     @Override
     public void close() {
         try {
-            client.disconnect().get(10, TimeUnit.SECONDS);
+            disconnect.get().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             // closing at the end of a run: the broker may already be gone
         }

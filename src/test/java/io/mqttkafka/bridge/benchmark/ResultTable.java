@@ -172,12 +172,16 @@ final class ResultTable {
             int qos = benchCase.qos();
             int size = benchCase.size();
             if (benchCase.kind() == Kind.BRIDGE_M2K) {
-                ratios.add(ratio("bridge / MQTT drain", benchCase, new BenchCase(Kind.DRAIN, qos, size), ratesByRep));
+                // Against the drain of the same broker; the naive peer runs against the rig's Mosquitto only.
+                ratios.add(ratio("bridge / MQTT drain", benchCase, benchCase.withKind(Kind.DRAIN), ratesByRep));
                 ratios.add(ratio("bridge / Kafka ProducerPerformance", benchCase, new BenchCase(Kind.KAFKA_LIMIT, 0, size),
                         ratesByRep));
-                ratios.add(ratio("bridge / naive peer", benchCase, new BenchCase(Kind.NAIVE_M2K, qos, size), ratesByRep));
+                if (benchCase.broker().isEmpty()) {
+                    ratios.add(ratio("bridge / naive peer", benchCase, new BenchCase(Kind.NAIVE_M2K, qos, size),
+                            ratesByRep));
+                }
                 if (qos == 2) {
-                    ratios.add(ratio("bridge QoS 2 / QoS 1", benchCase, new BenchCase(Kind.BRIDGE_M2K, 1, size), ratesByRep));
+                    ratios.add(ratio("bridge QoS 2 / QoS 1", benchCase, benchCase.withQos(1), ratesByRep));
                 }
             } else if (benchCase.kind() == Kind.BRIDGE_M2K_TLS) {
                 ratios.add(ratio("bridge over TLS / plain TCP", benchCase, new BenchCase(Kind.BRIDGE_M2K, qos, size),
@@ -207,6 +211,46 @@ final class ResultTable {
                 .filter(rep -> bottom.getOrDefault(rep.getKey(), 0.0) > 0)
                 .map(rep -> rep.getValue() / bottom.get(rep.getKey())).toList();
         return new Ratio(label, numerator.name(), denominator.name(), value, Spread.of(withinRepetitions));
+    }
+
+    /**
+     * The bridge against each broker of {@code bench.brokers}: per broker and QoS, the bridge's MQTT → Kafka rate as a
+     * ratio of that broker's own drain (the same publisher and a bare subscriber on it), and whether anything was lost.
+     * Empty unless the run has a case against a broker other than the rig's own Mosquitto.
+     *
+     * @param brokerNames product and version by broker id ({@code ""} is the rig's Mosquitto); the id where absent
+     */
+    static String perBroker(List<CaseSummary> summaries, Map<String, String> brokerNames) {
+        if (summaries.stream().allMatch(summary -> summary.benchCase().broker().isEmpty())) {
+            return "";
+        }
+        Map<String, CaseSummary> byName = summaries.stream()
+                .collect(Collectors.toMap(summary -> summary.benchCase().name(), summary -> summary, (a, b) -> a));
+        StringBuilder out = new StringBuilder("| broker | QoS | bridge (msg/s) | drain (msg/s) | bridge / drain"
+                + " | bridge: status | missing | duplicates | drain: status |\n|---|---|---:|---:|---:|---|---:|---:|---|\n");
+        for (CaseSummary bridge : summaries) {
+            BenchCase bridgeCase = bridge.benchCase();
+            if (bridgeCase.kind() != Kind.BRIDGE_M2K) {
+                continue;
+            }
+            CaseSummary drain = byName.get(bridgeCase.withKind(Kind.DRAIN).name());
+            Spread bridgeRate = bridge.rate();
+            Spread drainRate = drain == null ? null : drain.rate();
+            String broker = bridgeCase.broker();
+            out.append("| ").append(brokerNames.getOrDefault(broker, broker.isEmpty() ? "mosquitto" : broker))
+                    .append(" | ").append(bridgeCase.downgraded() ? bridgeCase.qos() + " → " + bridgeCase.deliveredQos()
+                            + " (the broker's maximum)" : Integer.toString(bridgeCase.qos()))
+                    .append(" | ").append(bridgeRate == null ? "–" : whole(bridgeRate.median()))
+                    .append(" | ").append(drainRate == null ? "–" : whole(drainRate.median()))
+                    .append(" | ").append(bridgeRate == null || drainRate == null || drainRate.median() == 0 ? "n/a"
+                            : twoDecimals(bridgeRate.median() / drainRate.median()))
+                    .append(" | ").append(bridge.status())
+                    .append(" | ").append(bridge.missing())
+                    .append(" | ").append(bridge.duplicates())
+                    .append(" | ").append(drain == null ? "not run" : drain.status())
+                    .append(" |\n");
+        }
+        return out.toString();
     }
 
     /** The result tables in Markdown, cases in the order given. */

@@ -479,6 +479,69 @@ class ResultTableTest {
         assertThat(ResultTable.metersCost(summaries.subList(0, 1))).isEmpty();
     }
 
+    /**
+     * bench.brokers: each bridge case beside the drain of its own broker. A QoS 2 case against a broker whose maximum is
+     * QoS 1 (RabbitMQ 3.10) is shown as downgraded, and a duplicate there is at least once, not a failure; a missing
+     * QoS 1 message still is.
+     */
+    @Test
+    void perBrokerTableComparesEachBridgeCaseWithTheDrainOfItsOwnBroker() {
+        BenchCase rigBridge = new BenchCase(Kind.BRIDGE_M2K, 1, 256);
+        BenchCase rigDrain = new BenchCase(Kind.DRAIN, 1, 256);
+        BenchCase artemisBridge = rigBridge.on("artemis", 2);
+        BenchCase artemisDrain = rigDrain.on("artemis", 2);
+        BenchCase rabbitBridge = new BenchCase(Kind.BRIDGE_M2K, 2, 256).on("rabbitmq", 1);
+        BenchCase rabbitDrain = new BenchCase(Kind.DRAIN, 2, 256).on("rabbitmq", 1);
+        BenchCase rabbitBridgeQos1 = rigBridge.on("rabbitmq", 1);
+        List<ResultTable.CaseSummary> summaries = List.of(
+                ResultTable.summarise(rigDrain, List.of(rated(rigDrain, 1, 4000))),
+                ResultTable.summarise(rigBridge, List.of(rated(rigBridge, 1, 3000))),
+                ResultTable.summarise(artemisDrain, List.of(rated(artemisDrain, 1, 2000))),
+                ResultTable.summarise(artemisBridge, List.of(rated(artemisBridge, 1, 500))),
+                ResultTable.summarise(rabbitDrain, List.of(rated(rabbitDrain, 1, 1000))),
+                ResultTable.summarise(rabbitBridge, List.of(new CaseResult(rabbitBridge, 1, 100, 100, 3, 800, null, null,
+                        null, 0L, null, null, null, null))),
+                ResultTable.summarise(rabbitBridgeQos1, List.of(result(rabbitBridgeQos1, 1, 99, null))));
+
+        String table = ResultTable.perBroker(summaries, Map.of("", "mosquitto (Mosquitto 2.0.21)",
+                "artemis", "artemis (ActiveMQ Artemis 2.40.0)"));
+
+        assertThat(artemisBridge.name()).isEqualTo("bridge-m2k-q1-256@artemis");
+        assertThat(rabbitBridge.exactlyOnce()).isFalse();
+        assertThat(rabbitBridge.downgraded()).isTrue();
+        assertThat(table.lines()).containsExactly(
+                "| broker | QoS | bridge (msg/s) | drain (msg/s) | bridge / drain | bridge: status | missing | duplicates"
+                        + " | drain: status |",
+                "|---|---|---:|---:|---:|---|---:|---:|---|",
+                "| mosquitto (Mosquitto 2.0.21) | 1 | 3000 | 4000 | 0.75 | OK | 0 | 0 | OK |",
+                "| artemis (ActiveMQ Artemis 2.40.0) | 1 | 500 | 2000 | 0.25 | OK | 0 | 0 | OK |",
+                "| rabbitmq | 2 → 1 (the broker's maximum) | 800 | 1000 | 0.80 | OK | 0 | 3 | OK |",
+                "| rabbitmq | 1 | – | – | n/a | FAILED 1/1: 1 missing | 1 | 0 | not run |");
+        assertThat(ResultTable.runFailures(summaries)).containsExactly("bridge-m2k-q1-256@rabbitmq: FAILED 1/1: 1 missing");
+        assertThat(ResultTable.perBroker(summaries.subList(0, 2), Map.of())).as("a run of the harness's Mosquitto only")
+                .isEmpty();
+    }
+
+    /** The ratios of a case against another broker take that broker's drain, never the harness's Mosquitto's. */
+    @Test
+    void ratiosOfAnotherBrokerUseItsOwnDrainAndNoNaivePeer() {
+        BenchCase bridge = new BenchCase(Kind.BRIDGE_M2K, 2, 256).on("hivemq", 2);
+        Map<String, Map<Integer, Double>> rates = Map.of(
+                bridge.name(), Map.of(1, 600.0),
+                "drain-q2-256@hivemq", Map.of(1, 1200.0),
+                "drain-q2-256", Map.of(1, 6000.0),
+                "bridge-m2k-q1-256@hivemq", Map.of(1, 1000.0),
+                "naive-m2k-q2-256", Map.of(1, 100.0));
+
+        List<ResultTable.Ratio> ratios = ResultTable.ratios(List.of(bridge), rates);
+
+        assertThat(ratios).extracting(ResultTable.Ratio::label, ResultTable.Ratio::denominator, ResultTable.Ratio::value)
+                .containsExactly(
+                        tuple("bridge / MQTT drain", "drain-q2-256@hivemq", 0.5),
+                        tuple("bridge / Kafka ProducerPerformance", "kafka-limit-256", null),
+                        tuple("bridge QoS 2 / QoS 1", "bridge-m2k-q1-256@hivemq", 0.6));
+    }
+
     private static CaseResult withCpuPer100k(BenchCase benchCase, int rep, double cpu) {
         return new CaseResult(benchCase, rep, 100, 100, 0, 1000, cpu, null, null, null, null, null, null, null);
     }

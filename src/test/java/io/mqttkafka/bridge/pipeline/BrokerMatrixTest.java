@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -20,6 +21,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Named;
@@ -216,11 +218,23 @@ class BrokerMatrixTest {
                 expected.addAll(publish(publisher, root + "/in", "restarted", 20, qos));
                 expectedOut.addAll(produce(producer, fromKafka, "restarted", 20));
                 assertExactlyOnce(toKafka, expected);
-                Awaitility.await("every record published to MQTT").atMost(TIMEOUT)
-                        .until(() -> subscriber.count() >= expectedOut.size());
+                awaitReceived(subscriber, expectedOut);
                 assertThat(subscriber.received().stream().map(MqttTestSubscriber.Received::text).toList())
                         .containsExactlyInAnyOrderElementsOf(expectedOut);
             }
+        }
+    }
+
+    /** Waits until {@code subscriber} has as many messages as {@code expected}; says which are missing if not. */
+    private static void awaitReceived(MqttTestSubscriber subscriber, List<String> expected) {
+        try {
+            Awaitility.await("every record published to MQTT").atMost(TIMEOUT)
+                    .until(() -> subscriber.count() >= expected.size());
+        } catch (ConditionTimeoutException e) {
+            List<String> received = subscriber.received().stream().map(MqttTestSubscriber.Received::text).toList();
+            throw new AssertionError(received.size() + " of " + expected.size() + " records reached the MQTT subscriber"
+                    + " within " + TIMEOUT + "; missing: "
+                    + expected.stream().filter(payload -> !received.contains(payload)).toList(), e);
         }
     }
 
@@ -470,8 +484,18 @@ class BrokerMatrixTest {
     }
 
     private static void assertExactlyOnce(String kafkaTopic, List<String> expected) {
-        List<String> written = payloads(KafkaTestConsumer.readUntil(bootstrap(), kafkaTopic,
-                read -> payloads(read).containsAll(expected), TIMEOUT));
+        AtomicReference<List<String>> lastRead = new AtomicReference<>(List.of());
+        List<String> written;
+        try {
+            written = payloads(KafkaTestConsumer.readUntil(bootstrap(), kafkaTopic, read -> {
+                lastRead.set(payloads(read));
+                return lastRead.get().containsAll(expected);
+            }, TIMEOUT));
+        } catch (ConditionTimeoutException e) {
+            List<String> missing = expected.stream().filter(payload -> !lastRead.get().contains(payload)).toList();
+            throw new AssertionError(missing.size() + " of " + expected.size() + " messages never reached " + kafkaTopic
+                    + " within " + TIMEOUT + ": " + missing, e);
+        }
         Map<String, Long> copies = written.stream()
                 .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
         assertThat(copies.keySet()).containsExactlyInAnyOrderElementsOf(expected);

@@ -22,13 +22,15 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 
+import io.mqttkafka.bridge.testing.brokers.MatrixBroker;
+
 /**
  * A private Mosquitto broker ({@code /usr/sbin/mosquitto} or the one on the PATH) on a free loopback port, with
  * its own configuration, log and no persistence (unless {@link #startPersistent started with it}). Configured so the
  * broker itself never throttles or silently drops a benchmark load (see docs/benchmark-plan.md §4), and with a
  * {@code $SYS} tree published every second so callers can read how many messages it dropped anyway.
  */
-public final class MosquittoProcess implements AutoCloseable {
+public final class MosquittoProcess implements MatrixBroker {
 
     public static final String INSTALL_HINT = "Mosquitto is not installed; install it with: apt-get install -y mosquitto"
             + " (2.0.13 or later keeps the in-flight window; on Debian 12 that is the bookworm-backports package)";
@@ -180,10 +182,22 @@ public final class MosquittoProcess implements AutoCloseable {
      * none of the benchmark settings of {@link #start()}, so its in-flight window is its default.
      */
     public static MosquittoProcess startStock(Path executable, String extraConfig) {
+        return startStock(executable, extraConfig, false);
+    }
+
+    /**
+     * As {@link #startStock}, with persistence on, as Debian's packaged configuration has it: sessions, queued and
+     * retained messages are kept across {@link #restart()} (the broker matrix's Mosquitto 2.0.11).
+     */
+    public static MosquittoProcess startStockPersistent(Path executable, String extraConfig) {
+        return startStock(executable, extraConfig, true);
+    }
+
+    private static MosquittoProcess startStock(Path executable, String extraConfig, boolean persistent) {
         if (!Files.isExecutable(executable)) {
             throw new IllegalStateException(DEBIAN_12_INSTALL_HINT);
         }
-        return FreePorts.startOnFreePort(port -> start(executable, extraConfig, port, 0, "", false, false));
+        return FreePorts.startOnFreePort(port -> start(executable, extraConfig, port, 0, "", false, persistent));
     }
 
     private static MosquittoProcess start(Path executable, String extraConfig, int port, int securePort,
@@ -247,6 +261,7 @@ public final class MosquittoProcess implements AutoCloseable {
      * Stops the broker (SIGTERM, this process only) and starts it again on the same ports with the same configuration
      * file, which re-reads every file it names (certificates, password file): every client is disconnected.
      */
+    @Override
     public synchronized void restart() {
         restart(() -> { });
     }
@@ -300,6 +315,7 @@ public final class MosquittoProcess implements AutoCloseable {
                 });
     }
 
+    @Override
     public int port() {
         return port;
     }
@@ -318,8 +334,13 @@ public final class MosquittoProcess implements AutoCloseable {
 
     /** {@code mosquitto -h} prints the version on its first line. */
     public static String version() {
+        return version(executable());
+    }
+
+    /** The first line of {@code executable -h}, e.g. "mosquitto version 2.0.11". */
+    public static String version(Path executable) {
         try {
-            Process help = new ProcessBuilder(executable().toString(), "-h").redirectErrorStream(true).start();
+            Process help = new ProcessBuilder(executable.toString(), "-h").redirectErrorStream(true).start();
             String output = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             help.waitFor(10, TimeUnit.SECONDS);
             return output.lines().findFirst().orElse("unknown").trim();

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
  * the scenarios read (and docs/brokers.md states). Adding a broker to the matrix is adding one of these to
  * {@link BrokerMatrix#KINDS}.
  *
+ * @param id           short name, e.g. "mosquitto-2.0.11": what the benchmark's {@code bench.brokers} option names
  * @param name         product and version as the test names show it, e.g. "Mosquitto 2.0.21"
  * @param protocols    the MQTT versions the bridge is tested with against it (5, 3)
  * @param maxQos       the highest QoS it grants a subscription and accepts from a publisher
@@ -21,7 +22,7 @@ import java.util.function.Supplier;
  * @param unavailable  why it cannot run on this machine (not installed, with how to install it), or empty
  * @param start        starts a fresh instance on a free loopback port
  */
-public record BrokerKind(String name, List<Integer> protocols, int maxQos, Map<String, String> limits,
+public record BrokerKind(String id, String name, List<Integer> protocols, int maxQos, Map<String, String> limits,
         Set<Quirk> quirks, Map<String, String> bridgeSettings, Supplier<Optional<String>> unavailable,
         Supplier<MatrixBroker> start) {
 
