@@ -78,8 +78,11 @@ class BrokerMatrixTest {
         MatrixBroker broker = broker(kind, protocol, Scenario.QOS_DELIVERY);
         String root = SharedBrokers.unique("matrix-qos");
         TestConfigs configs = configs(kind, broker, protocol);
-        List<Integer> subscribed = List.of(0, 1, 2);
-        List<Integer> published = IntStream.rangeClosed(0, kind.maxQos()).boxed().toList();
+        // A broker that stalls QoS 2 towards MQTT 3.1.1 clients (Mosquitto 2.0.11) is tested at QoS 0 and 1 there; its
+        // QoS 2 gap is the persistent-session scenario's skip, with the figures.
+        boolean qos2Stalls = protocol == 3 && kind.quirks().contains(Quirk.QOS2_STALLS_TOWARDS_MQTT3);
+        List<Integer> subscribed = qos2Stalls ? List.of(0, 1) : List.of(0, 1, 2);
+        List<Integer> published = IntStream.rangeClosed(0, qos2Stalls ? 1 : kind.maxQos()).boxed().toList();
         Map<Integer, String> toKafka = new java.util.HashMap<>();
         Map<Integer, String> fromKafka = new java.util.HashMap<>();
         for (int qos : subscribed) {

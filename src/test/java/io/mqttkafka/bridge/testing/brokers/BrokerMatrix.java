@@ -54,7 +54,7 @@ public final class BrokerMatrix {
                     BrokerMatrix::mosquittoUnavailable, () -> MosquittoProcess.startPersistent("")),
             new BrokerKind(DEBIAN_12_MOSQUITTO, debian12MosquittoName(),
                     List.of(5, 3), 2, Map.of(Scenario.PERSISTENT_SESSION.name() + "/3", MOSQUITTO_2011_QOS2_BACKLOG),
-                    Set.of(Quirk.COPY_PER_SUBSCRIPTION_5), Map.of(),
+                    Set.of(Quirk.COPY_PER_SUBSCRIPTION_5, Quirk.QOS2_STALLS_TOWARDS_MQTT3), Map.of(),
                     BrokerMatrix::debian12MosquittoUnavailable, BrokerMatrix::debian12Mosquitto),
             new BrokerKind("artemis", "ActiveMQ Artemis " + ArtemisProcess.version(),
                     List.of(5, 3), 2, Map.of(), Set.of(Quirk.COPY_PER_SUBSCRIPTION_5,
