@@ -96,11 +96,6 @@ final class SubscriptionIdentifiers {
         return filters;
     }
 
-    /** The identifiers seen so far, for tests. */
-    Map<Integer, Set<String>> seen() {
-        return Map.copyOf(filtersById);
-    }
-
     private final class Handler extends ChannelDuplexHandler {
 
         @Override

@@ -107,15 +107,6 @@ public final class MqttToKafkaPipeline implements Consumer<InboundMessage> {
     public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
             TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
             Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight,
-            Qos0Overload qos0Overload) {
-        this(routes, bridgeId, producers, topicPresence, deadLetters, deadLetterWriter, failureStrategies, metrics,
-                qos0MaxInFlight, qos0Overload, null);
-    }
-
-    /** As above, with the writer of the exactly-once mappings ({@code exactlyOnce}; null when there are none). */
-    public MqttToKafkaPipeline(RouteTable routes, String bridgeId, KafkaProducers producers,
-            TopicPresence topicPresence, DeadLetterRecords deadLetters, DeadLetterWriter deadLetterWriter,
-            Function<String, FailureStrategy> failureStrategies, BridgeMetrics metrics, int qos0MaxInFlight,
             Qos0Overload qos0Overload, ExactlyOnceWriter exactlyOnce) {
         this.exactlyOnce = exactlyOnce;
         this.routes = routes;
