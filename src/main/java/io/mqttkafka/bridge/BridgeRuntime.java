@@ -524,6 +524,7 @@ public final class BridgeRuntime implements AutoCloseable {
         deadLetterWriter.close();
         producers.close(Duration.ofSeconds(5));
         kafkaClientMeters.close();
+        metrics.close();
         topicPresence.close();
         LOG.infof("Bridge '%s' stopped", config.id());
     }

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -42,6 +43,11 @@ public final class BridgeMetrics {
             Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5));
 
     private final MeterRegistry registry;
+    /**
+     * Every meter this instance registered, removed again by {@link #close()}: a registry outlives a runtime in Quarkus
+     * dev mode and tests (the global composite registry), and a gauge left there would go on reading a stopped runtime.
+     */
+    private final List<Meter> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** What function counters read: Micrometer holds a function counter's object weakly, so it is held here. */
     private final List<Object> counted = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The subscriber's read pauses, once registered. */
@@ -83,9 +89,9 @@ public final class BridgeMetrics {
                 : counter("bridge.kafka.to.mqtt.latency.negative", "Kafka → MQTT publishes whose record timestamp was "
                         + "later than the bridge's clock at the broker's acknowledgement (clock skew); recorded as 0");
         for (int qos = 0; qos < 3; qos++) {
-            receivedByQos[qos] = Counter.builder("bridge.mqtt.messages.received")
+            receivedByQos[qos] = registered(Counter.builder("bridge.mqtt.messages.received")
                     .description("MQTT messages received by the MQTT → Kafka direction")
-                    .tag("qos", Integer.toString(qos)).register(registry);
+                    .tag("qos", Integer.toString(qos)).register(registry));
         }
         writtenByMapping = new TaggedCounters("bridge.kafka.records.written", "Records Kafka acknowledged, per mapping",
                 "mapping");
@@ -120,8 +126,22 @@ public final class BridgeMetrics {
                         + "from the recorded ones: written again (a possible duplicate, never a loss)");
     }
 
+    private <M extends Meter> M registered(M meter) {
+        registered.add(meter);
+        return meter;
+    }
+
+    /**
+     * Removes this runtime's meters from the registry, so that the next runtime registered with it (a dev-mode reload)
+     * reports its own state, not this one's. The meters themselves still count for whoever holds them.
+     */
+    public void close() {
+        registered.forEach(registry::remove);
+        registered.clear();
+    }
+
     private Counter counter(String name, String description) {
-        return Counter.builder(name).description(description).register(registry);
+        return registered(Counter.builder(name).description(description).register(registry));
     }
 
     public void received(int qos) {
@@ -216,12 +236,12 @@ public final class BridgeMetrics {
 
     /** Registers a gauge that reads {@code value} on scrape. */
     public void gauge(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value).description(description).register(registry);
+        registered(Gauge.builder(name, value).description(description).register(registry));
     }
 
     /** Registers a gauge with one tag, e.g. per consumer group. */
     public void gauge(String name, String description, String tag, String tagValue, Supplier<Number> value) {
-        Gauge.builder(name, value).description(description).tag(tag, tagValue).register(registry);
+        registered(Gauge.builder(name, value).description(description).tag(tag, tagValue).register(registry));
     }
 
     /** Whether the latency histograms are recorded ({@code bridge.metrics.latency.enabled}). */
@@ -281,13 +301,13 @@ public final class BridgeMetrics {
         Timer timer = byQos[qos];
         if (timer == null) {
             // Registering twice returns the same timer: a race here only repeats the lookup.
-            timer = Timer.builder(name)
+            timer = registered(Timer.builder(name)
                     .description(name.equals(MQTT_TO_KAFKA_LATENCY)
                             ? "MQTT → Kafka: from the message's receipt by the bridge to Kafka's acknowledgement of its record"
                             : "Kafka → MQTT: from the record's timestamp to the MQTT broker's acknowledgement of the publish")
                     .tags("mapping", mapping, "qos", Integer.toString(qos))
                     .serviceLevelObjectives(LATENCY_BUCKETS.toArray(Duration[]::new))
-                    .register(registry);
+                    .register(registry));
             byQos[qos] = timer;
         }
         return timer;
@@ -299,18 +319,18 @@ public final class BridgeMetrics {
      */
     public void mqttConnection(String connection, BooleanSupplier connected, LongSupplier reconnects,
             BooleanSupplier sessionPresent) {
-        Gauge.builder("bridge.mqtt.connected", () -> connected.getAsBoolean() ? 1 : 0)
+        registered(Gauge.builder("bridge.mqtt.connected", () -> connected.getAsBoolean() ? 1 : 0)
                 .description("1 while the MQTT connection is up, 0 otherwise").tag("connection", connection)
-                .register(registry);
+                .register(registry));
         counted.add(reconnects);
-        FunctionCounter.builder("bridge.mqtt.reconnects", reconnects, supplier -> supplier.getAsLong())
+        registered(FunctionCounter.builder("bridge.mqtt.reconnects", reconnects, supplier -> supplier.getAsLong())
                 .description("MQTT connections established again after the first one (a lost connection that came back, "
                         + "or one the broker closed)")
-                .tag("connection", connection).register(registry);
-        Gauge.builder("bridge.mqtt.session.present", () -> sessionPresent.getAsBoolean() ? 1 : 0)
+                .tag("connection", connection).register(registry));
+        registered(Gauge.builder("bridge.mqtt.session.present", () -> sessionPresent.getAsBoolean() ? 1 : 0)
                 .description("1 when the broker resumed a session at the last connect (CONNACK session present), 0 when "
                         + "it started a new one")
-                .tag("connection", connection).register(registry);
+                .tag("connection", connection).register(registry));
     }
 
     /**
@@ -320,11 +340,11 @@ public final class BridgeMetrics {
     public void mqttReadPauses(LongSupplier pauses) {
         counted.add(pauses);
         readPauses = pauses;
-        FunctionCounter.builder("bridge.mqtt.read.pauses", pauses, supplier -> supplier.getAsLong())
+        registered(FunctionCounter.builder("bridge.mqtt.read.pauses", pauses, supplier -> supplier.getAsLong())
                 .description("Times the MQTT → Kafka connection stopped reading because the bridge held its maximum of "
                         + "unwritten messages (bridge.mqtt.receive-maximum for QoS 1/2; bridge.kafka.qos0-max-in-flight for "
                         + "QoS 0 with qos0-overload: push-back)")
-                .tag("connection", "subscriber").register(registry);
+                .tag("connection", "subscriber").register(registry));
     }
 
     /**
@@ -333,10 +353,10 @@ public final class BridgeMetrics {
      * most the broker's receive maximum).
      */
     public void mqttInFlight(String direction, Supplier<Number> value) {
-        Gauge.builder("bridge.mqtt.in.flight", value)
+        registered(Gauge.builder("bridge.mqtt.in.flight", value)
                 .description("QoS 1/2 messages in flight on the MQTT connection of a direction: received and not yet "
                         + "acknowledged (mqtt-to-kafka), published and not yet acknowledged by the broker (kafka-to-mqtt)")
-                .tag("direction", direction).register(registry);
+                .tag("direction", direction).register(registry));
     }
 
     // Totals, for tests and status output (0 when never counted).
@@ -416,8 +436,8 @@ public final class BridgeMetrics {
         }
 
         void increment(String value) {
-            byValue.computeIfAbsent(value, v -> Counter.builder(name).description(description).tag(tag, v)
-                    .register(registry)).increment();
+            byValue.computeIfAbsent(value, v -> registered(Counter.builder(name).description(description).tag(tag, v)
+                    .register(registry))).increment();
         }
 
         double count(String value) {

@@ -1,14 +1,19 @@
 package io.mqttkafka.bridge.metrics;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttkafka.bridge.BridgeRuntime;
 import io.mqttkafka.bridge.BridgeService;
 import io.mqttkafka.bridge.config.BridgeConfig;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -35,19 +40,27 @@ public class StateGauges {
     @Inject
     MeterRegistry registry;
 
+    /** Removed at shutdown: the registry outlives the application in dev mode and tests (see BridgeMetrics#close). */
+    private final List<Meter> registered = new ArrayList<>();
+
     void register(@Observes StartupEvent event) {
-        Gauge.builder("bridge.ready", this, gauges -> gauges.ready() ? 1 : 0)
+        registered.add(Gauge.builder("bridge.ready", this, gauges -> gauges.ready() ? 1 : 0)
                 .description("1 while /q/health/ready is up: both brokers reachable, MQTT subscribed, no direction stalled")
-                .register(registry);
-        Gauge.builder("bridge.live", this, gauges -> gauges.live() ? 1 : 0)
+                .register(registry));
+        registered.add(Gauge.builder("bridge.live", this, gauges -> gauges.live() ? 1 : 0)
                 .description("1 while /q/health/live is up: no direction stopped for good")
-                .register(registry);
+                .register(registry));
         if (config.mqtt().protocolVersion() == 5) {
             int receiveMaximum = config.mqtt().receiveMaximum();
-            Gauge.builder("bridge.mqtt.receive.maximum", () -> receiveMaximum)
+            registered.add(Gauge.builder("bridge.mqtt.receive.maximum", () -> receiveMaximum)
                     .description("bridge.mqtt.receive-maximum: most unacknowledged QoS 1/2 messages the broker may send")
-                    .register(registry);
+                    .register(registry));
         }
+    }
+
+    void unregister(@Observes ShutdownEvent event) {
+        registered.forEach(registry::remove);
+        registered.clear();
     }
 
     private boolean ready() {

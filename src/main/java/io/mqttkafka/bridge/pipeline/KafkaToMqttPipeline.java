@@ -257,6 +257,11 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
                     awaitProgress(() -> !running, Duration.ofMillis(Backoff.delayMillis(failures++)));
                     continue;
                 }
+                if (!running) {
+                    // Stopped (closing, or for good after a failure) while this poll waited: what it returned stays
+                    // uncommitted and unpublished, for the group's next consumer.
+                    break;
+                }
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     handle(record);
                 }
@@ -617,7 +622,8 @@ public final class KafkaToMqttPipeline implements AutoCloseable {
 
     private void publish(Publish publish) {
         InFlightRecord record = publish.record;
-        if (record.entry.tracker().isRevoked()) {
+        if (failed || record.entry.tracker().isRevoked()) {
+            // After a stop for good nothing more reaches MQTT: the record stays uncommitted for the next consumer.
             record.abandon();
             return;
         }
