@@ -120,6 +120,71 @@ class BenchmarkOptionsTest {
                 .containsExactly("drain-q1-256", "bridge-m2k-q1-256", "bridge-m2k-q1-4096");
     }
 
+    /**
+     * Issue 22's comparison in one run: bench.cases names the plain and the exactly-once QoS 2 cases, full speed and
+     * paced, and gets exactly those (a name is a prefix, and no other case starts with any of the four).
+     */
+    @Test
+    void theExactlyOnceComparisonSelectsExactlyItsFourCases() {
+        List<String> comparison = List.of("bridge-m2k-q2-256", "bridge-m2k-eos-q2-256", "latency-m2k-q2-256",
+                "latency-m2k-eos-q2-256");
+
+        List<BenchCase> cases = Benchmark.casesByBroker(options(comparison, "mosquitto"), MAX_QOS).get("mosquitto");
+
+        assertThat(cases).extracting(BenchCase::name).containsExactlyElementsOf(comparison);
+        assertThat(cases).extracting(BenchCase::exactlyOnceMapping).containsExactly(false, true, false, true);
+        assertThat(cases).extracting(BenchCase::paced).containsExactly(false, false, true, true);
+        assertThat(cases).allMatch(BenchCase::exactlyOnce, "a duplicate fails each of them");
+    }
+
+    /** The default run has the exactly-once pair and the paced QoS 2 case beside the paced QoS 1 one. */
+    @Test
+    void theDefaultRunMeasuresExactlyOnceAndPacedQos2() {
+        assertThat(Benchmark.allCases()).extracting(BenchCase::name).contains("bridge-m2k-q2-256",
+                "bridge-m2k-eos-q2-256", "latency-m2k-q1-256", "latency-m2k-q2-256", "latency-m2k-eos-q2-256");
+        assertThat(Benchmark.allCases()).filteredOn(BenchCase::exactlyOnceMapping).extracting(BenchCase::name)
+                .containsExactly("bridge-m2k-eos-q2-256", "latency-m2k-eos-q2-256");
+    }
+
+    /**
+     * The bridge refuses an exactly-once mapping with MQTT 3.1.1: with bench.bridge.protocol-version=3 a default run
+     * leaves those cases out, and a bench.cases that selects one stops the run, naming the cases and both options.
+     */
+    @Test
+    void exactlyOnceCasesNeedMqtt5() {
+        List<BenchCase> all = Benchmark.allCases();
+
+        assertThat(Benchmark.withoutExactlyOnceUnlessMqtt5(all, true, false)).isEqualTo(all);
+        assertThat(Benchmark.withoutExactlyOnceUnlessMqtt5(all, true, true)).isEqualTo(all);
+        assertThat(Benchmark.withoutExactlyOnceUnlessMqtt5(all, false, false)).hasSize(all.size() - 2)
+                .noneMatch(BenchCase::exactlyOnceMapping).contains(new BenchCase(BenchCase.Kind.LATENCY_M2K, 2, 256));
+        List<BenchCase> withoutExactlyOnce = List.of(new BenchCase(BenchCase.Kind.BRIDGE_M2K, 2, 256));
+        assertThat(Benchmark.withoutExactlyOnceUnlessMqtt5(withoutExactlyOnce, false, true)).isEqualTo(withoutExactlyOnce);
+        assertThatThrownBy(() -> Benchmark.withoutExactlyOnceUnlessMqtt5(Benchmark.casesByBroker(
+                options(List.of("bridge-m2k-q2-256", "bridge-m2k-eos"), "mosquitto"), MAX_QOS).get("mosquitto"), false, true))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bench.cases selects bridge-m2k-eos-q2-256, which need MQTT 5 (the bridge refuses an "
+                        + "exactly-once mapping with MQTT 3.1.1), but bench.bridge.protocol-version is 3: leave them out "
+                        + "of bench.cases or run with MQTT 5");
+    }
+
+    /**
+     * bench.bridge.transaction-interval is read as the bridge reads its duration settings; unset, it is the bridge's own
+     * default (100 ms), so the latency target follows what the exactly-once bridge actually runs with.
+     */
+    @Test
+    void theTransactionIntervalIsReadAsTheBridgeReadsIt() {
+        assertThat(BenchmarkRig.transactionInterval("")).isEqualTo(Duration.ofMillis(100));
+        assertThat(BenchmarkRig.transactionInterval("50ms")).isEqualTo(Duration.ofMillis(50));
+        assertThat(BenchmarkRig.transactionInterval("1s")).isEqualTo(Duration.ofSeconds(1));
+        assertThat(BenchmarkRig.transactionInterval("PT0.2S")).isEqualTo(Duration.ofMillis(200));
+        for (String bad : List.of("fast", "0ms", "-5ms")) {
+            assertThatThrownBy(() -> BenchmarkRig.transactionInterval(bad))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("bench.bridge.transaction-interval: '" + bad + "' is no positive duration (e.g. 100ms, 1s)");
+        }
+    }
+
     private static final Map<String, Integer> MAX_QOS = Map.of("hivemq", 2, "mosquitto", 2, "mosquitto-2.0.11", 2,
             "artemis", 2, "rabbitmq", 1);
 

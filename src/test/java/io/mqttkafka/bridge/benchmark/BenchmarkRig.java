@@ -1,6 +1,7 @@
 package io.mqttkafka.bridge.benchmark;
 
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,11 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.mqttkafka.bridge.config.BridgeConfig;
 import io.mqttkafka.bridge.testing.BridgeProcess;
 import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
 import io.mqttkafka.bridge.testing.MosquittoProcess;
 import io.mqttkafka.bridge.testing.TestCertificates;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.WithDefault;
 
 /**
  * Everything the cases run against, started once per benchmark run: Mosquitto, a Kafka broker, the bridge and
@@ -30,7 +34,22 @@ final class BenchmarkRig implements AutoCloseable {
     /** The second bridge, without latency histograms (the {@code meters-off-*} cases), and its consumer group. */
     static final String BRIDGE_WITHOUT_METERS_ID = "bench-bridge-off";
     static final String K2M_GROUP_WITHOUT_METERS = "bench-off-k2m";
+    /** The third bridge, whose one mapping is exactly-once ({@code bridge-m2k-eos}, {@code latency-m2k-eos}). */
+    static final String EXACTLY_ONCE_BRIDGE_ID = "bench-bridge-eos";
+    /**
+     * The exactly-once bridge's one mapping, an item of {@code bridge.mqtt-to-kafka}: QoS 2, exactly-once, from
+     * {@link #m2kExactlyOnceMqttTopic} to {@link #m2kExactlyOnceKafkaTopic}.
+     */
+    static final String EXACTLY_ONCE_MAPPING = """
+                - name: m2k-eos-q2
+                  filter: bench/eos-m2k/q2/{size}
+                  qos: 2
+                  kafka-topic: bench-eos-m2k-q2-{size}
+                  exactly-once: true
+            """;
     private static final int PARTITIONS = 3;
+    /** The plain bridges map QoS 0, 1 and 2, one MQTT subscription each. */
+    private static final int MAPPED_QOS_LEVELS = 3;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
     /** {@code bench.bridge.heap}: the bridge's {@code -Xmx}; 256 MB, the budget of issue 5. */
@@ -56,6 +75,12 @@ final class BenchmarkRig implements AutoCloseable {
      * (bridge drops against broker drops) and at what rate (docs/benchmarks.md, "QoS 0 under overload").
      */
     static final String BRIDGE_QOS0_OVERLOAD = Benchmark.Options.property("bench.bridge.qos0-overload", "");
+    /**
+     * {@code bench.bridge.transaction-interval}: the exactly-once bridge's {@code bridge.kafka.transaction-interval}
+     * (e.g. {@code 50ms}); unset, the bridge's default. It bounds what exactly-once adds to the latency, so the report's
+     * latency target is taken from it ({@link #transactionInterval()}).
+     */
+    static final String BRIDGE_TRANSACTION_INTERVAL = Benchmark.Options.property("bench.bridge.transaction-interval", "");
     private final Path workDir;
     private final boolean profiling = "true".equalsIgnoreCase(System.getProperty("bench.profile", ""));
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -69,6 +94,7 @@ final class BenchmarkRig implements AutoCloseable {
     /** The CA that signed the broker's TLS listener certificate, the one thing the TLS bridge trusts. */
     private TestCertificates.Pem tlsCa;
     private BridgeProcess bridgeWithoutMeters;
+    private BridgeProcess exactlyOnceBridge;
 
     BenchmarkRig(Path workDir) {
         this.workDir = workDir;
@@ -89,6 +115,15 @@ final class BenchmarkRig implements AutoCloseable {
 
     static String m2kKafkaTopic(int qos, int size, boolean metersOff) {
         return "bench-" + (metersOff ? "off-" : "") + "m2k-q" + qos + "-" + size;
+    }
+
+    /** The MQTT topic of the exactly-once mapping (QoS 2 only, as the mapping). */
+    static String m2kExactlyOnceMqttTopic(int size) {
+        return "bench/eos-m2k/q2/" + size;
+    }
+
+    static String m2kExactlyOnceKafkaTopic(int size) {
+        return "bench-eos-m2k-q2-" + size;
     }
 
     static String m2kTlsMqttTopic(int qos, int size) {
@@ -166,6 +201,7 @@ final class BenchmarkRig implements AutoCloseable {
         for (int size : SIZES) {
             topics.add(kafkaLimitTopic(size));
             topics.add(m2kTlsKafkaTopic(1, size));
+            topics.add(m2kExactlyOnceKafkaTopic(size));
         }
         for (boolean metersOff : new boolean[] {false, true}) {
             topics.add(k2mKafkaTopic(0, metersOff));
@@ -182,7 +218,8 @@ final class BenchmarkRig implements AutoCloseable {
      */
     void startBridge() {
         System.out.println("Starting the bridge ...");
-        bridge = startBridge(BRIDGE_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION, false, K2M_GROUP, "");
+        bridge = startBridge(BRIDGE_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION, "", m2kMappings(false),
+                MAPPED_QOS_LEVELS, false, K2M_GROUP);
     }
 
     /**
@@ -192,13 +229,13 @@ final class BenchmarkRig implements AutoCloseable {
      */
     void startBrokerBridge(String broker, int port, int protocol) {
         System.out.println("Starting the bridge for " + broker + " ...");
-        brokerBridges.put(broker, startBridge(BRIDGE_ID + "-" + broker, port, Integer.toString(protocol), false, null,
-                ""));
+        brokerBridges.put(broker, startBridge(BRIDGE_ID + "-" + broker, port, Integer.toString(protocol), "",
+                m2kMappings(false), MAPPED_QOS_LEVELS, false, null));
     }
 
     /** The bridge of {@link #startBrokerBridge}, started again first if it exited (see {@link #bridge()}). */
     BridgeProcess brokerBridge(String broker) {
-        return startedAgainIfExited(brokerBridges.get(broker), "The bridge for " + broker, 3);
+        return startedAgainIfExited(brokerBridges.get(broker), "The bridge for " + broker, MAPPED_QOS_LEVELS);
     }
 
     /** Stops the bridge of {@link #startBrokerBridge} (before its broker stops, so that it does not reconnect). */
@@ -217,13 +254,125 @@ final class BenchmarkRig implements AutoCloseable {
      */
     void startBridgeWithoutMeters() {
         System.out.println("Starting the bridge without latency histograms ...");
-        bridgeWithoutMeters = startBridge(BRIDGE_WITHOUT_METERS_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION, true,
-                K2M_GROUP_WITHOUT_METERS, "  metrics:\n    latency:\n      enabled: false\n");
+        bridgeWithoutMeters = startBridge(BRIDGE_WITHOUT_METERS_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION,
+                "  metrics:\n    latency:\n      enabled: false\n", m2kMappings(true), MAPPED_QOS_LEVELS, true,
+                K2M_GROUP_WITHOUT_METERS);
     }
 
-    /** @param k2mGroup the Kafka → MQTT mappings' consumer group, or null for a bridge without them */
-    private BridgeProcess startBridge(String id, int port, String protocolVersion, boolean metersOff, String k2mGroup,
-            String extraYaml) {
+    /**
+     * Starts a third bridge, the same as the plain one (heap, receive maximum, Kafka properties, JVM options) but with a
+     * single MQTT → Kafka mapping, QoS 2 with {@code exactly-once: true}, on topics of its own
+     * ({@code bench/eos-m2k/q2/...}, {@code bench-eos-m2k-q2-...}), for the {@code bridge-m2k-eos} and
+     * {@code latency-m2k-eos} cases. As for the bridge
+     * without meters, it runs beside the plain bridge through the whole run, each idle while the other is measured, so
+     * that bridge-m2k-eos against bridge-m2k at QoS 2 is the cost of exactly-once. Its transactional id prefix is its
+     * client id (the bridge's default) and its state topic the default one, which it creates; its transaction interval
+     * is {@code bench.bridge.transaction-interval}, or the bridge's default.
+     *
+     * @throws IllegalStateException with MQTT 3.1.1, which the bridge refuses an exactly-once mapping with (the harness
+     *         leaves the cases out or stops before, see {@link Benchmark#withoutExactlyOnceUnlessMqtt5})
+     */
+    void startExactlyOnceBridge() {
+        if (!speaksMqtt5()) {
+            throw new IllegalStateException("The exactly-once bridge needs MQTT 5; bench.bridge.protocol-version is "
+                    + BRIDGE_PROTOCOL_VERSION);
+        }
+        System.out.println("Starting the bridge with the exactly-once mapping (transaction interval "
+                + (BRIDGE_TRANSACTION_INTERVAL.isEmpty() ? "the bridge's default, " : "")
+                + transactionInterval().toMillis() + " ms) ...");
+        exactlyOnceBridge = startBridge(EXACTLY_ONCE_BRIDGE_ID, mosquitto.port(), BRIDGE_PROTOCOL_VERSION,
+                exactlyOnceKafkaYaml(BRIDGE_TRANSACTION_INTERVAL), EXACTLY_ONCE_MAPPING, 1, false, null);
+    }
+
+    /**
+     * The exactly-once bridge's own {@code bridge.kafka} keys: its transaction interval when
+     * {@code bench.bridge.transaction-interval} ({@code option}) sets one, else none (the bridge's default).
+     */
+    static String exactlyOnceKafkaYaml(String option) {
+        return option.isEmpty() ? "" : "    transaction-interval: " + option + "\n";
+    }
+
+    /** Whether the bridges speak MQTT 5 ({@code bench.bridge.protocol-version}), which an exactly-once mapping needs. */
+    static boolean speaksMqtt5() {
+        return Integer.parseInt(BRIDGE_PROTOCOL_VERSION) == 5;
+    }
+
+    /**
+     * The exactly-once bridge's transaction interval: {@code bench.bridge.transaction-interval} read as the bridge reads
+     * it (Quarkus' duration syntax: {@code 100ms}, {@code 1s}, {@code PT0.1S}), or the bridge's own default, taken from
+     * its {@link BridgeConfig.Kafka#transactionInterval()} declaration so that the two cannot drift apart.
+     *
+     * @throws IllegalArgumentException naming the option when the value is no positive duration
+     */
+    static Duration transactionInterval() {
+        return transactionInterval(BRIDGE_TRANSACTION_INTERVAL);
+    }
+
+    /** {@link #transactionInterval()} for the option's value {@code option}, empty when unset. */
+    static Duration transactionInterval(String option) {
+        String value = option;
+        if (value.isEmpty()) {
+            try {
+                value = BridgeConfig.Kafka.class.getMethod("transactionInterval").getAnnotation(WithDefault.class)
+                        .value();
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException("BridgeConfig.Kafka declares no transactionInterval()", e);
+            }
+        }
+        Duration interval;
+        try {
+            interval = new DurationConverter().convert(value);
+        } catch (IllegalArgumentException | DateTimeException e) {
+            interval = null;
+        }
+        if (interval == null || interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("bench.bridge.transaction-interval: '" + value
+                    + "' is no positive duration (e.g. 100ms, 1s)");
+        }
+        return interval;
+    }
+
+    /**
+     * The plain bridge's MQTT → Kafka mappings, one per QoS (the size is a named level, so one mapping serves both
+     * sizes).
+     *
+     * @param metersOff those of the bridge without latency histograms, on its own topics
+     */
+    static String m2kMappings(boolean metersOff) {
+        String prefix = metersOff ? "off-" : "";
+        StringBuilder mappings = new StringBuilder();
+        for (int qos = 0; qos <= 2; qos++) {
+            mappings.append("""
+                        - name: m2k-q%d
+                          filter: bench/%sm2k/q%d/{size}
+                          qos: %d
+                          kafka-topic: bench-%sm2k-q%d-{size}
+                    """.formatted(qos, prefix, qos, qos, prefix, qos));
+        }
+        return mappings.toString();
+    }
+
+    /**
+     * @param extraYaml appended after the Kafka settings, at their indentation or the bridge's (e.g. more
+     *        {@code bridge.kafka} keys, or {@code bridge.metrics})
+     * @param m2kMappings the items of {@code bridge.mqtt-to-kafka}, {@code m2kMappingCount} of them (one subscription
+     *        each)
+     * @param metersOff the bridge without latency histograms: the Kafka → MQTT mappings on its own topics
+     * @param k2mGroup the Kafka → MQTT mappings' consumer group, or null for a bridge without them
+     */
+    private BridgeProcess startBridge(String id, int port, String protocolVersion, String extraYaml, String m2kMappings,
+            int m2kMappingCount, boolean metersOff, String k2mGroup) {
+        String yaml = bridgeYaml(id, port, protocolVersion, kafka.bootstrapServers(), extraYaml, m2kMappings, metersOff,
+                k2mGroup);
+        return startBridgeProcess(id, yaml, m2kMappingCount, metersOff, k2mGroup);
+    }
+
+    /**
+     * The configuration of a bridge of the rig, as {@link #startBridge} writes it: pure but for the
+     * {@code bench.bridge.*} options, so that a test binds and validates what the bridges will be started with.
+     */
+    static String bridgeYaml(String id, int port, String protocolVersion, String bootstrapServers, String extraYaml,
+            String m2kMappings, boolean metersOff, String k2mGroup) {
         StringBuilder yaml = new StringBuilder("""
                 bridge:
                   id: %s
@@ -236,19 +385,10 @@ final class BenchmarkRig implements AutoCloseable {
                     bootstrap-servers: %s
                 """.formatted(id, port, id, protocolVersion,
                 BRIDGE_RECEIVE_MAXIMUM.isEmpty() ? "" : "    receive-maximum: " + BRIDGE_RECEIVE_MAXIMUM + "\n",
-                kafka.bootstrapServers()));
+                bootstrapServers));
         appendKafkaProperties(yaml);
         yaml.append(extraYaml);
-        yaml.append("  mqtt-to-kafka:\n");
-        String prefix = metersOff ? "off-" : "";
-        for (int qos = 0; qos <= 2; qos++) {
-            yaml.append("""
-                        - name: m2k-q%d
-                          filter: bench/%sm2k/q%d/{size}
-                          qos: %d
-                          kafka-topic: bench-%sm2k-q%d-{size}
-                    """.formatted(qos, prefix, qos, qos, prefix, qos));
-        }
+        yaml.append("  mqtt-to-kafka:\n").append(m2kMappings);
         if (k2mGroup != null) {
             yaml.append("  kafka-to-mqtt:\n");
             for (int qos = 0; qos <= 1; qos++) {
@@ -261,7 +401,16 @@ final class BenchmarkRig implements AutoCloseable {
                         """.formatted(qos, k2mKafkaTopic(qos, metersOff), k2mMqttTopic(qos, metersOff), qos, k2mGroup));
             }
         }
-        BridgeProcess started = track(BridgeProcess.prepare(yaml.toString(), Map.of()).heap(BRIDGE_HEAP));
+        return yaml.toString();
+    }
+
+    /**
+     * Starts a bridge with {@code yaml} (and the JVM options and recording of the run), and waits until its
+     * {@code m2kMappingCount} subscriptions are made and its Kafka → MQTT consumer group, if any, is assigned.
+     */
+    private BridgeProcess startBridgeProcess(String id, String yaml, int m2kMappingCount, boolean metersOff,
+            String k2mGroup) {
+        BridgeProcess started = track(BridgeProcess.prepare(yaml, Map.of()).heap(BRIDGE_HEAP));
         List<String> jvmOptions = new ArrayList<>();
         if (!BRIDGE_JVM_OPTIONS.isBlank()) {
             jvmOptions.addAll(List.of(BRIDGE_JVM_OPTIONS.trim().split("\\s+")));
@@ -275,7 +424,7 @@ final class BenchmarkRig implements AutoCloseable {
         }
         started.jvmOptions(jvmOptions);
         started.start();
-        started.awaitSubscribed(3);
+        started.awaitSubscribed(m2kMappingCount);
         if (k2mGroup != null) {
             started.awaitLog("Kafka → MQTT consumer of group " + k2mGroup + " assigned");
         }
@@ -417,7 +566,7 @@ final class BenchmarkRig implements AutoCloseable {
             System.out.println("The bridge had exited (log: " + bridge.log().lines().reduce((a, b) -> b).orElse("")
                     + "); starting it again");
             bridge.start();
-            bridge.awaitSubscribed(3);
+            bridge.awaitSubscribed(MAPPED_QOS_LEVELS);
         }
         return bridge;
     }
@@ -429,7 +578,12 @@ final class BenchmarkRig implements AutoCloseable {
 
     /** The bridge without latency histograms, started again first if it exited (see {@link #bridge()}). */
     BridgeProcess bridgeWithoutMeters() {
-        return startedAgainIfExited(bridgeWithoutMeters, "The bridge without latency histograms", 3);
+        return startedAgainIfExited(bridgeWithoutMeters, "The bridge without latency histograms", MAPPED_QOS_LEVELS);
+    }
+
+    /** The bridge with the exactly-once mapping, started again first if it exited (see {@link #bridge()}). */
+    BridgeProcess exactlyOnceBridge() {
+        return startedAgainIfExited(exactlyOnceBridge, "The bridge with the exactly-once mapping", 1);
     }
 
     private static BridgeProcess startedAgainIfExited(BridgeProcess process, String name, int subscriptions) {
@@ -485,7 +639,7 @@ final class BenchmarkRig implements AutoCloseable {
     /** Stops everything started, newest first; safe to call twice (from the shutdown hook and the finally). */
     @Override
     public void close() {
-        for (BridgeProcess running : new BridgeProcess[] {bridge, bridgeWithoutMeters}) {
+        for (BridgeProcess running : new BridgeProcess[] {bridge, bridgeWithoutMeters, exactlyOnceBridge}) {
             if ((profiling || !BRIDGE_JVM_OPTIONS.isBlank()) && running != null && running.isAlive()) {
                 running.stop(); // a graceful stop lets a recording or a profiler agent write its output at exit
             }

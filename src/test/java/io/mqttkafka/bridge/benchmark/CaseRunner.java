@@ -136,6 +136,15 @@ final class CaseRunner implements AutoCloseable {
                         : off ? rig.bridgeWithoutMeters() : rig.bridge();
                 pid = bridge.pid();
             }
+            case BRIDGE_M2K_EOS, LATENCY_M2K_EOS -> {
+                // Read read_committed, as every Kafka consumer of the harness: a record of an aborted transaction is
+                // never counted, and one commits only with its transaction, which is the latency exactly-once adds.
+                topic = BenchmarkRig.m2kExactlyOnceMqttTopic(size);
+                receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kExactlyOnceKafkaTopic(size),
+                        counter);
+                bridge = rig.exactlyOnceBridge();
+                pid = bridge.pid();
+            }
             case BRIDGE_M2K_TLS -> {
                 topic = BenchmarkRig.m2kTlsMqttTopic(qos, size);
                 receiver = KafkaArrivals.fromEnd(rig.bootstrapServers(), BenchmarkRig.m2kTlsKafkaTopic(qos, size), counter);

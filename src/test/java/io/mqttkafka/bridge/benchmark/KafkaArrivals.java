@@ -35,7 +35,9 @@ final class KafkaArrivals implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                // Count only what a downstream consumer with the safe setting would see.
+                // Count only what a downstream consumer with the safe setting would see. The exactly-once cases rely
+                // on it: a record of an aborted transaction must count neither as an arrival nor as a duplicate, and a
+                // committed one arrives when its transaction commits, not when it is written.
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -1,5 +1,6 @@
 package io.mqttkafka.bridge.benchmark;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -25,6 +26,14 @@ final class ResultTable {
     static final String LOSS = "LOSS";
     static final String DROPPED = "DROPPED";
     static final String FAILED = "FAILED";
+    /** Issue 22: exactly-once may cost QoS 2 at most 20 % of its rate, measured in the same run. */
+    static final double EXACTLY_ONCE_MIN_RATE_RATIO = 0.80;
+    /**
+     * Issue 22: the paced p99 of exactly-once QoS 2 stays below the transaction interval plus this much. A record is
+     * visible to a {@code read_committed} consumer only once its transaction commits, so the interval itself is the
+     * part of the latency that exactly-once adds by design; the margin is what the rest of the path may take.
+     */
+    static final Duration EXACTLY_ONCE_LATENCY_MARGIN = Duration.ofMillis(15);
 
     private ResultTable() {
     }
@@ -253,8 +262,13 @@ final class ResultTable {
         return out.toString();
     }
 
-    /** The result tables in Markdown, cases in the order given. */
-    static String markdown(List<CaseSummary> summaries) {
+    /**
+     * The result tables in Markdown, cases in the order given.
+     *
+     * @param transactionInterval the exactly-once bridge's {@code bridge.kafka.transaction-interval}, which the latency
+     *        target of {@link #exactlyOnceCost} is taken from
+     */
+    static String markdown(List<CaseSummary> summaries, Duration transactionInterval) {
         StringBuilder out = new StringBuilder();
         out.append("| case | status | rate median (msg/s) | min | max | CPU s / 100k | peak RSS MB | duplicates | missing"
                 + " | broker drops | bridge drops | latency p50 ms | p99 ms | p99.9 ms |\n");
@@ -294,6 +308,10 @@ final class ResultTable {
         String meters = metersCost(summaries);
         if (!meters.isEmpty()) {
             out.append('\n').append(meters);
+        }
+        String exactlyOnce = exactlyOnceCost(summaries, transactionInterval);
+        if (!exactlyOnce.isEmpty()) {
+            out.append('\n').append(exactlyOnce);
         }
         String breakdown = latencyBreakdown(summaries);
         if (!breakdown.isEmpty()) {
@@ -347,6 +365,107 @@ final class ResultTable {
         return "| latency histograms on (case) | off (case) | bridge CPU s / 100k, on | off | difference"
                 + " | rate on (msg/s) | off |\n|---|---|---:|---:|---:|---:|---:|\n"
                 + rows;
+    }
+
+    /**
+     * Exactly-once QoS 2 (issue 22): each exactly-once case beside the same case through the plain QoS 2 mapping, both
+     * measured in this run. For the full-speed pair ({@code bridge-m2k-eos} against {@code bridge-m2k}): the ratio of the
+     * median rates with its spread within a repetition, the bridge CPU per message of each and the difference, and
+     * whether the rate target is met ({@link #EXACTLY_ONCE_MIN_RATE_RATIO}). For the paced pair ({@code latency-m2k-eos}
+     * against {@code latency-m2k}): the percentiles of each, what exactly-once adds, and whether the p99 stays below
+     * {@code transactionInterval} plus {@link #EXACTLY_ONCE_LATENCY_MARGIN}; the exactly-once p99 is judged when its
+     * plain partner did not run too. Empty when the run has no exactly-once case with a result to show.
+     */
+    static String exactlyOnceCost(List<CaseSummary> summaries, Duration transactionInterval) {
+        Map<String, CaseSummary> byName = summaries.stream()
+                .collect(Collectors.toMap(summary -> summary.benchCase().name(), summary -> summary, (a, b) -> a));
+        StringBuilder throughput = new StringBuilder();
+        StringBuilder latency = new StringBuilder();
+        Function<Latency, String> cells = percentiles -> twoDecimals(percentiles.p50Ms()) + " | "
+                + twoDecimals(percentiles.p99Ms()) + " | " + twoDecimals(percentiles.p999Ms());
+        for (CaseSummary exactlyOnce : summaries) {
+            BenchCase exactlyOnceCase = exactlyOnce.benchCase();
+            if (exactlyOnceCase.kind() == Kind.BRIDGE_M2K_EOS) {
+                CaseSummary plain = byName.get(exactlyOnceCase.withKind(Kind.BRIDGE_M2K).name());
+                if (plain == null) {
+                    continue;
+                }
+                Ratio ratio = ratio("exactly-once / QoS 2", exactlyOnceCase, plain.benchCase(), Map.of(
+                        exactlyOnceCase.name(), exactlyOnce.rateByRep(), plain.benchCase().name(), plain.rateByRep()));
+                Spread perRepetition = ratio.perRepetition();
+                Double cpuExactlyOnce = exactlyOnce.cpuSecondsPer100k();
+                Double cpuPlain = plain.cpuSecondsPer100k();
+                Spread rateExactlyOnce = exactlyOnce.rate();
+                Spread ratePlain = plain.rate();
+                throughput.append("| ").append(exactlyOnceCase.name()).append(" | ").append(plain.benchCase().name())
+                        .append(" | ").append(rateExactlyOnce == null ? "–" : whole(rateExactlyOnce.median()))
+                        .append(" | ").append(ratePlain == null ? "–" : whole(ratePlain.median()))
+                        .append(" | ").append(ratio.value() == null ? "n/a" : twoDecimals(ratio.value()))
+                        .append(" | ").append(perRepetition == null ? "–" : twoDecimals(perRepetition.min()))
+                        .append(" | ").append(perRepetition == null ? "–" : twoDecimals(perRepetition.max()))
+                        .append(" | ").append(cpuExactlyOnce == null ? "–" : twoDecimals(cpuExactlyOnce))
+                        .append(" | ").append(cpuPlain == null ? "–" : twoDecimals(cpuPlain))
+                        .append(" | ").append(cpuExactlyOnce == null || cpuPlain == null || cpuPlain == 0 ? "n/a"
+                                : String.format(Locale.ROOT, "%+.1f %%", (cpuExactlyOnce / cpuPlain - 1) * 100))
+                        .append(" | ").append(rateVerdict(ratio.value()))
+                        .append(" |\n");
+            } else if (exactlyOnceCase.kind() == Kind.LATENCY_M2K_EOS && exactlyOnce.latency() != null) {
+                Latency withTransactions = exactlyOnce.latency();
+                CaseSummary plain = byName.get(exactlyOnceCase.withKind(Kind.LATENCY_M2K).name());
+                Latency withoutTransactions = plain == null ? null : plain.latency();
+                if (withoutTransactions != null) {
+                    latency.append("| ").append(plain.benchCase().name()).append(" | ")
+                            .append(cells.apply(withoutTransactions)).append(" | – |\n");
+                }
+                latency.append("| ").append(exactlyOnceCase.name()).append(" | ").append(cells.apply(withTransactions))
+                        .append(" | ").append(latencyVerdict(withTransactions.p99Ms(), transactionInterval)).append(" |\n");
+                if (withoutTransactions != null) {
+                    latency.append("| exactly-once adds (").append(exactlyOnceCase.name()).append(" − ")
+                            .append(plain.benchCase().name()).append(") | ").append(cells.apply(new Latency(
+                                    withTransactions.p50Ms() - withoutTransactions.p50Ms(),
+                                    withTransactions.p99Ms() - withoutTransactions.p99Ms(),
+                                    withTransactions.p999Ms() - withoutTransactions.p999Ms())))
+                            .append(" | – |\n");
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        if (throughput.length() > 0) {
+            out.append("| Exactly-once QoS 2 (case) | QoS 2 (case) | rate, exactly-once (msg/s) | QoS 2"
+                    + " | exactly-once / QoS 2 | within a repetition: min | max | bridge CPU s / 100k, exactly-once"
+                    + " | QoS 2 | difference | target: at least ").append(twoDecimals(EXACTLY_ONCE_MIN_RATE_RATIO))
+                    .append(" of the QoS 2 rate |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+                    .append(throughput);
+        }
+        if (latency.length() > 0) {
+            out.append(out.length() > 0 ? "\n" : "").append("| Exactly-once QoS 2, paced latency (ms) | p50 | p99 | p99.9"
+                    + " | target: p99 below ").append(milliseconds(transactionInterval.plus(EXACTLY_ONCE_LATENCY_MARGIN)))
+                    .append(" ms (transaction interval ").append(milliseconds(transactionInterval)).append(" ms + ")
+                    .append(EXACTLY_ONCE_LATENCY_MARGIN.toMillis()).append(" ms) |\n|---|---:|---:|---:|---|\n")
+                    .append(latency);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Whether exactly-once keeps at least {@link #EXACTLY_ONCE_MIN_RATE_RATIO} of the QoS 2 rate, with how much its rate
+     * differs ("met (rate -12.0 %)", "MISSED (rate -25.0 %)"); "n/a" when either case had no usable repetition.
+     *
+     * @param ratio the exactly-once case's median rate over the plain QoS 2 case's, or null
+     */
+    static String rateVerdict(Double ratio) {
+        if (ratio == null) {
+            return "n/a";
+        }
+        return (ratio >= EXACTLY_ONCE_MIN_RATE_RATIO ? "met" : "MISSED")
+                + String.format(Locale.ROOT, " (rate %+.1f %%)", (ratio - 1) * 100);
+    }
+
+    /** Whether {@code p99Ms} stays below {@code transactionInterval} plus {@link #EXACTLY_ONCE_LATENCY_MARGIN}. */
+    static String latencyVerdict(double p99Ms, Duration transactionInterval) {
+        Duration target = transactionInterval.plus(EXACTLY_ONCE_LATENCY_MARGIN);
+        boolean met = p99Ms < target.toNanos() / 1e6;
+        return (met ? "met (" : "MISSED (") + twoDecimals(p99Ms) + (met ? " < " : " ≥ ") + milliseconds(target) + " ms)";
     }
 
     /**
@@ -404,7 +523,8 @@ final class ResultTable {
      * MQTT hop: publisher → Mosquitto → subscriber; the Kafka hop: producer with the bridge's settings → Kafka →
      * consumer), and what is left for the bridge once both hops' times are taken off. Percentiles do not add up
      * exactly, so "left for the bridge" is an estimate; it is what the bridge can still win. Empty when the
-     * reference cases did not run.
+     * reference cases did not run. QoS 1 only, the QoS the hops are measured at: latency-m2k at QoS 2 and through the
+     * exactly-once mapping are compared with each other in {@link #exactlyOnceCost}.
      */
     static String latencyBreakdown(List<CaseSummary> summaries) {
         Map<String, Latency> latencies = new LinkedHashMap<>();
@@ -456,6 +576,12 @@ final class ResultTable {
                     '"' + result.status().replace("\"", "'") + '"')).append('\n');
         }
         return out.toString();
+    }
+
+    /** Whole milliseconds, or with a fraction when the duration has one ({@code PT0.0125S}: 12.5). */
+    private static String milliseconds(Duration duration) {
+        return duration.toNanos() % 1_000_000 == 0 ? Long.toString(duration.toMillis())
+                : String.format(Locale.ROOT, "%.3f", duration.toNanos() / 1e6).replaceFirst("0+$", "");
     }
 
     private static String whole(double value) {
