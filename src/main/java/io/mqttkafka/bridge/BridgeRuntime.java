@@ -73,6 +73,8 @@ public final class BridgeRuntime implements AutoCloseable {
     private final BridgeConfig config;
     private final Endpoints endpoints;
     private final String clientId;
+    /** Set when another process fenced this one ({@link #stepAside()}). */
+    private volatile boolean steppedAside;
     private final KafkaProducers producers;
     private final TopicPresence topicPresence;
     private final DeadLetterWriter deadLetterWriter;
@@ -169,6 +171,9 @@ public final class BridgeRuntime implements AutoCloseable {
                     topicPresence, metrics));
             this.exactlyOnce = routes.routes().stream().anyMatch(MqttToKafkaRoute::exactlyOnce)
                     ? opened(created, exactlyOnceWriter(config, metrics)) : null;
+            if (exactlyOnce != null) {
+                exactlyOnce.onFenced(this::stepAside);
+            }
             MqttToKafkaPipeline pipeline = new MqttToKafkaPipeline(routes, config.id(), producers, topicPresence,
                     deadLetters, deadLetterWriter, validated::failureStrategy, metrics, kafka.qos0MaxInFlight(),
                     kafka.qos0Overload(), exactlyOnce);
@@ -428,6 +433,28 @@ public final class BridgeRuntime implements AutoCloseable {
         return connections.stream().allMatch(connection -> connection.isConnected() && connection.isSubscribed());
     }
 
+    /**
+     * Another process fenced this one's transactional producer: it runs with this replica's identity, so it also has
+     * this replica's MQTT client ids and has taken the sessions over. Reconnecting would take them back from it, again
+     * and again, each time leaving its messages unacknowledged here. So every MQTT connection ends for good, with a
+     * normal DISCONNECT (no will: the other process is the one online) and without an offline status; liveness is down
+     * (mqtt-to-kafka stopped) for the orchestrator to end this process.
+     */
+    private void stepAside() {
+        steppedAside = true;
+        LOG.errorf("Bridge '%s': another process with this replica's identity (client id %s) took over; this one stops "
+                + "bridging and closes its MQTT connections without reconnecting, so as not to take the sessions back",
+                config.id(), clientId);
+        Thread closing = new Thread(() -> {
+            connections.forEach(connection -> connection.disconnect(Duration.ofSeconds(5)));
+            if (statusConnection != null) {
+                statusConnection.disconnect(Duration.ofSeconds(5));
+            }
+        }, "mqtt-step-aside");
+        closing.setDaemon(true);
+        closing.start();
+    }
+
     /** Readiness of the Kafka side: the last probe (every 5 s) reached a broker. */
     public boolean isKafkaReachable() {
         return topicPresence.isClusterReachable();
@@ -517,8 +544,11 @@ public final class BridgeRuntime implements AutoCloseable {
             exactlyOnce.close();
         }
         if (statusConnection != null) {
-            // Nothing is bridged any more: say so, then a normal DISCONNECT makes the broker discard the will.
-            statusAnnouncer.announceOffline(Duration.ofSeconds(5));
+            // Nothing is bridged any more: say so, then a normal DISCONNECT makes the broker discard the will. Not after
+            // stepping aside: the status topic is the other process's now, and it is online.
+            if (!steppedAside) {
+                statusAnnouncer.announceOffline(Duration.ofSeconds(5));
+            }
             statusConnection.disconnect(Duration.ofSeconds(5));
         }
         deadLetterWriter.close();

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -47,14 +48,17 @@ public final class ExactlyOnceState implements AutoCloseable {
             TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024),
             TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1");
 
-    private final Producer<byte[], byte[]> producer;
+    /** Makes a new transactional producer with the same settings; null for a state made with {@link #over}. */
+    private final Supplier<Producer<byte[], byte[]>> producers;
+    private volatile Producer<byte[], byte[]> producer;
     private final String stateTopic;
     private final byte[] key;
     private final int partition;
     private final byte[] restored;
 
-    private ExactlyOnceState(Producer<byte[], byte[]> producer, String stateTopic, byte[] key, int partition,
-            byte[] restored) {
+    private ExactlyOnceState(Supplier<Producer<byte[], byte[]>> producers, Producer<byte[], byte[]> producer,
+            String stateTopic, byte[] key, int partition, byte[] restored) {
+        this.producers = producers;
         this.producer = producer;
         this.stateTopic = stateTopic;
         this.key = key;
@@ -90,13 +94,14 @@ public final class ExactlyOnceState implements AutoCloseable {
                 transactionalId, deliveryTimeout);
         settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
-        Producer<byte[], byte[]> producer = new KafkaProducer<>(settings, new ByteArraySerializer(),
+        Supplier<Producer<byte[], byte[]>> producers = () -> new KafkaProducer<>(settings, new ByteArraySerializer(),
                 new ByteArraySerializer());
+        Producer<byte[], byte[]> producer = producers.get();
         try {
             producer.initTransactions();
             byte[] restored = readLast(ClientProperties.retainFor(new HashMap<>(clientProperties),
                     ConsumerConfig.configNames()), new TopicPartition(stateTopic, partition), key, timeout);
-            return new ExactlyOnceState(producer, stateTopic, key, partition, restored);
+            return new ExactlyOnceState(producers, producer, stateTopic, key, partition, restored);
         } catch (RuntimeException | TimeoutException e) {
             producer.close(Duration.ZERO);
             throw e;
@@ -110,7 +115,14 @@ public final class ExactlyOnceState implements AutoCloseable {
      */
     public static ExactlyOnceState over(Producer<byte[], byte[]> producer, String stateTopic, String clientId,
             byte[] restored) {
-        return new ExactlyOnceState(producer, stateTopic, clientId.getBytes(StandardCharsets.UTF_8), 0, restored);
+        return new ExactlyOnceState(null, producer, stateTopic, clientId.getBytes(StandardCharsets.UTF_8), 0, restored);
+    }
+
+    /** As {@link #over(Producer, String, String, byte[])}, with {@code renewals} for {@link #renewProducer()}. */
+    public static ExactlyOnceState over(Producer<byte[], byte[]> producer, Supplier<Producer<byte[], byte[]>> renewals,
+            String stateTopic, String clientId, byte[] restored) {
+        return new ExactlyOnceState(renewals, producer, stateTopic, clientId.getBytes(StandardCharsets.UTF_8), 0,
+                restored);
     }
 
     /** The last committed snapshot of this client id, or null if it never committed one. */
@@ -120,6 +132,34 @@ public final class ExactlyOnceState implements AutoCloseable {
 
     public Producer<byte[], byte[]> producer() {
         return producer;
+    }
+
+    /**
+     * Replaces a producer that Kafka's client put in a fatal state without another process being involved (e.g.
+     * {@code InvalidTxnStateException} at a commit after the coordinator aborted the transaction for outliving
+     * {@code transaction.timeout.ms}): closes it and starts a new one with the same {@code transactional.id}, whose
+     * {@code initTransactions()} aborts whatever the old one left open. Never for {@code ProducerFencedException}: that
+     * means another process owns the id, and taking it back would fence that process in turn.
+     *
+     * @throws org.apache.kafka.common.KafkaException when the new producer cannot be initialised (Kafka unreachable:
+     *         try again later)
+     * @throws IllegalStateException for a state made with {@link #over} (no settings to make a producer with)
+     */
+    public Producer<byte[], byte[]> renewProducer() {
+        if (producers == null) {
+            throw new IllegalStateException("this exactly-once state cannot make a new producer");
+        }
+        producer.close(Duration.ZERO);
+        Producer<byte[], byte[]> renewed = producers.get();
+        try {
+            renewed.initTransactions();
+        } catch (RuntimeException e) {
+            // Kept so that the next renewal closes it; until then the writer has no usable producer and waits.
+            producer = renewed;
+            throw e;
+        }
+        producer = renewed;
+        return renewed;
     }
 
     /** The record that carries {@code snapshot} in the open transaction. */

@@ -132,6 +132,8 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
     /** Send failures of the open transaction, filled by the producer's thread; a new map per transaction. */
     private Map<Part, Throwable> sendFailures = new ConcurrentHashMap<>();
     private volatile String stopReason;
+    /** Told once when another process fenced this one's producer; see {@link #onFenced}. */
+    private volatile Runnable fenced = () -> { };
 
     /**
      * @param interval {@code bridge.kafka.transaction-interval}
@@ -198,6 +200,14 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
     @Override
     public void unavailable(String reason) {
         stop(reason);
+    }
+
+    /**
+     * Runs {@code action} (once, on the writer's thread) when another process took over this replica's transactional id:
+     * the process that fenced this one also has its MQTT client ids, and this one must stop taking its sessions back.
+     */
+    public void onFenced(Runnable action) {
+        fenced = action;
     }
 
     /** Why the writer stopped for good (fenced, an abort that failed); null while it runs. */
@@ -359,11 +369,42 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
             return;
         } catch (KafkaException | IllegalStateException e) {
             if (!isFatal(e)) {
-                stop("the Kafka transaction cannot be aborted after " + describe(cause) + ": " + describe(e)
-                        + "; restart the bridge (it aborts the transaction at startup)");
+                // The client refuses to abort once it is in a fatal state of its own (e.g. a commit of a transaction
+                // the coordinator had aborted for outliving transaction.timeout.ms: InvalidTxnStateException). No
+                // other process is involved (that is ProducerFencedException, handled by isFatal): a new producer
+                // with the same transactional id aborts what is open and goes on.
+                renewProducer(cause, e);
             }
             return;
         }
+        aborted(cause);
+    }
+
+    /**
+     * Replaces the producer after {@code refusal} (see {@link ExactlyOnceState#renewProducer()}); retried with backoff
+     * while Kafka cannot initialise the new one. The open transaction counts as aborted.
+     */
+    private void renewProducer(Throwable cause, Throwable refusal) {
+        try {
+            producer = state.renewProducer();
+        } catch (KafkaException e) {
+            if (!isFatal(e)) {
+                retryLater(() -> renewProducer(cause, refusal), "producer renewal", e);
+            }
+            return;
+        } catch (IllegalStateException e) {
+            stop("the Kafka transaction cannot be aborted after " + describe(cause) + ": " + describe(refusal)
+                    + "; restart the bridge (it aborts the transaction at startup)");
+            return;
+        }
+        LOG.warnf("Exactly-once: the transactional producer could not go on after %s (%s); a new one with the same "
+                + "transactional id aborted the open transaction, whose messages are written again", describe(cause),
+                describe(refusal));
+        aborted(cause);
+    }
+
+    /** After the open transaction was aborted (by this producer, or by a new one that replaced it). */
+    private void aborted(Throwable cause) {
         metrics.transaction("aborted");
         Map<Part, Throwable> failures = sendFailures;
         transactionEnded();
@@ -463,8 +504,12 @@ public final class ExactlyOnceWriter implements PubCompGates.Listener, AutoClose
     private boolean isFatal(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
             if (cause instanceof ProducerFencedException) {
+                boolean first = stopReason == null;
                 stop("another process took over the Kafka transactional id (" + describe(cause) + "); two replicas "
                         + "share bridge.kafka.transactional-id-prefix, or an older process of this replica still runs");
+                if (first) {
+                    fenced.run();
+                }
                 return true;
             }
         }

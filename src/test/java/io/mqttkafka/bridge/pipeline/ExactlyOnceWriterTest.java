@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -134,6 +135,8 @@ class ExactlyOnceWriterTest {
     void aFencedProducerStopsTheWriterAndNothingIsAcknowledged() {
         MockProducer<byte[], byte[]> producer = transactional();
         writer = started(producer, null, 2);
+        AtomicInteger fenced = new AtomicInteger();
+        writer.onFenced(fenced::incrementAndGet);
 
         Part part = write(1, false, "ON");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> producer.uncommittedRecords().size() == 1);
@@ -141,8 +144,47 @@ class ExactlyOnceWriterTest {
         write(2, false, "ON");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> writer.stopReason() != null);
         assertThat(writer.stopReason()).contains("another process took over the Kafka transactional id");
+        Awaitility.await("the runtime told to step aside").atMost(Duration.ofSeconds(10)).until(() -> fenced.get() == 1);
         assertThat(part.committed).hasValue(0);
         assertThat(metrics.transactionCount("committed")).isZero();
+    }
+
+    /**
+     * A commit refused because the coordinator had aborted the transaction (it outlived {@code transaction.timeout.ms},
+     * e.g. the process was frozen) leaves Kafka's producer in a fatal state in which it refuses to abort: a new producer
+     * with the same transactional id takes over and the message is written again and acknowledged once; the writer does
+     * not stop, and nothing says another process took over.
+     */
+    @Test
+    void aProducerThatCannotGoOnAfterATimedOutTransactionIsReplacedAndTheMessageWrittenAgain() {
+        MockProducer<byte[], byte[]> broken = transactional(new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public void commitTransaction() {
+                throw new InvalidTxnStateException("The producer attempted a transactional operation in an invalid state.");
+            }
+
+            @Override
+            public void abortTransaction() {
+                throw new KafkaException("Cannot execute transactional method because we are in an error state");
+            }
+        });
+        MockProducer<byte[], byte[]> renewed = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        AtomicBoolean fenced = new AtomicBoolean();
+        writer = new ExactlyOnceWriter(metrics, LONG_INTERVAL, 1);
+        writer.onFenced(() -> fenced.set(true));
+        writer.start(ExactlyOnceState.over(broken, () -> renewed, STATE_TOPIC, "bridge-1", null));
+
+        Part part = write(1, false, "ON");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> part.committed.get() == 1);
+        assertThat(broken.closed()).isTrue();
+        assertThat(renewed.transactionInitialized()).isTrue();
+        assertThat(renewed.history()).extracting(ProducerRecord::topic).containsExactly("out", STATE_TOPIC);
+        assertThat(metrics.transactionCount("aborted")).isEqualTo(1);
+        assertThat(metrics.transactionCount("committed")).isEqualTo(1);
+        assertThat(writer.stopReason()).isNull();
+        assertThat(fenced).isFalse();
     }
 
     private ExactlyOnceWriter started(MockProducer<byte[], byte[]> producer, byte[] restored, int commitThreshold) {

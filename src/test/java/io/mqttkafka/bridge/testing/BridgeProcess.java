@@ -227,6 +227,11 @@ public final class BridgeProcess implements AutoCloseable {
         Processes.signal(process, "-STOP");
     }
 
+    /** SIGCONT after {@link #pause()}: the process goes on where it froze. */
+    public synchronized void resume() {
+        Processes.signal(process, "-CONT");
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing in flight is acknowledged. */
     public synchronized void kill() {
         terminate(true);
