@@ -34,6 +34,7 @@ import io.mqttkafka.bridge.kafka.KafkaConsumers;
 import io.mqttkafka.bridge.kafka.ProducerProfile;
 import io.mqttkafka.bridge.kafka.KafkaProducers;
 import io.mqttkafka.bridge.kafka.TopicPresence;
+import io.mqttkafka.bridge.mapping.KafkaToMqttRouteGroup;
 import io.mqttkafka.bridge.mapping.MqttToKafkaRoute;
 import io.mqttkafka.bridge.mapping.RouteTable;
 import io.mqttkafka.bridge.metrics.BridgeMetrics;
@@ -151,6 +152,10 @@ public final class BridgeRuntime implements AutoCloseable {
         this.statusConnection = status == null ? null : MqttConnection.status(config.mqtt(), mqttSettings,
                 statusClientId(clientId), statusAnnouncer);
         BridgeConfig.Kafka kafka = config.kafka();
+        // The consumers are made later, on their poll threads: their settings are checked now, before any client exists.
+        for (KafkaToMqttRouteGroup group : validated.kafkaToMqtt()) {
+            KafkaConsumers.validate(group.groupId(), endpoints.kafkaBootstrapServers(), kafka.properties(), clientId);
+        }
         // Kafka validates its properties only when a client is created, and not every client knows every key
         // (e.g. only the idempotent producer refuses more than 5 requests in flight): what was created before the
         // one that refused must not outlive the failed startup with its threads and connections.

@@ -38,6 +38,8 @@ class BridgeStartupFailureTest {
             "max.in.flight.requests.per.connection, 6,                  idempotent producer",
             // Producers ignore this Admin key; the Admin client refuses it beside bootstrap.servers.
             "bootstrap.controllers,                 127.0.0.1:9093,     bootstrap.controllers",
+            // Only consumers know it, and they are made on their poll threads: checked before anything starts.
+            "fetch.min.bytes,                       abc,                'Invalid value abc for configuration fetch.min.bytes'",
     })
     void aKafkaPropertyThatOneClientRefusesLeavesNoThreadBehind(String key, String value, String messagePart) {
         String clientId = SharedBrokers.unique("failed-start");

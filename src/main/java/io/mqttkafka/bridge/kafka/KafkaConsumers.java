@@ -47,6 +47,22 @@ public final class KafkaConsumers {
         return settings;
     }
 
+    /**
+     * Checks the consumer settings of a group as Kafka's consumer would, without making one (no thread, no connection):
+     * the consumers are made later, on their poll threads, where a property only a consumer knows (e.g. a
+     * {@code fetch.min.bytes} that is not a number) would otherwise stop the direction after a successful startup
+     * instead of failing it.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the property, as creating the consumer would
+     */
+    public static void validate(String groupId, String bootstrapServers, Map<String, String> userProperties,
+            String clientId) {
+        Map<String, Object> settings = settings(groupId, bootstrapServers, userProperties, clientId);
+        settings.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        settings.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        new ConsumerConfig(settings);
+    }
+
     public static Consumer<byte[], byte[]> create(String groupId, String bootstrapServers,
             Map<String, String> userProperties, String clientId) {
         return new KafkaConsumer<>(settings(groupId, bootstrapServers, userProperties, clientId),
