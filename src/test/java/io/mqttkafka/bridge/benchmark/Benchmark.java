@@ -561,8 +561,9 @@ public final class Benchmark {
               through the bridge, the drain). Where nothing is promised (QoS 0, and the naive peer at every QoS: it
               acknowledges MQTT before writing to Kafka) missing messages are DROPPED when they are exactly the ones
               the bridge counted as dropped (bridge drops = missing: QoS 0 given up under overload, by design), and
-              LOSS otherwise (a loss nothing counted). FAILED and LOSS fail the run (bin/benchmark exits 1);
-              OK and DROPPED do not.
+              LOSS otherwise (a loss nothing counted), but UNATTRIBUTED for QoS 0 against a broker of bench.brokers
+              whose own drops cannot be read (the missing ones may be the broker's). FAILED and LOSS fail the run
+              (bin/benchmark exits 1); OK, DROPPED and UNATTRIBUTED do not.
             - Broker drops: Mosquitto's $SYS/broker/publish/messages/dropped during the case. Bridge drops: the
               bridge's bridge_messages_dropped_total (every reason, from /q/metrics) during the case; – where the
               bridge is not on the path.

@@ -20,7 +20,7 @@ record CaseResult(BenchCase benchCase, int rep, int expected, long unique, long 
     }
 
     String status() {
-        return ResultTable.status(benchCase, missing(), duplicates, bridgeDrops, problem);
+        return ResultTable.status(benchCase, missing(), duplicates, bridgeDrops, brokerDrops, problem);
     }
 
     boolean failed() {
