@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -18,7 +16,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import io.mqttkafka.bridge.kafka.ExactlyOnceState;
 import io.mqttkafka.bridge.testing.BridgeProcess;
+import io.mqttkafka.bridge.testing.Copies;
 import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
@@ -194,16 +192,13 @@ class ExactlyOnceFencingIT {
         }
 
         void assertExactlyOnce() {
-            List<String> read = KafkaTestConsumer.readUntil(
+            List<String> read = KafkaTestConsumer.texts(KafkaTestConsumer.readUntil(
                     Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                    kafkaTopic, records -> payloads(records).containsAll(expected), TIMEOUT)
-                    .stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
-            Map<String, Long> copies = read.stream().collect(Collectors.groupingBy(Function.identity(),
-                    Collectors.counting()));
-            assertThat(expected.stream().filter(p -> !copies.containsKey(p)).toList()).as("0 lost").isEmpty();
-            assertThat(copies.entrySet().stream().filter(c -> c.getValue() > 1).map(Map.Entry::getKey).toList())
-                    .as("0 duplicates").isEmpty();
+                    kafkaTopic, records -> KafkaTestConsumer.texts(records).containsAll(expected), TIMEOUT));
+            Copies copies = Copies.of(expected, read);
+            assertThat(copies.lost()).as("0 lost").isEmpty();
+            assertThat(copies.duplicated()).as("0 duplicates").isEmpty();
             assertThat(read).hasSize(MESSAGES);
         }
     }
@@ -221,9 +216,5 @@ class ExactlyOnceFencingIT {
 
     private static TransactionDescription describe(Admin admin, String transactionalId) throws Exception {
         return admin.describeTransactions(List.of(transactionalId)).description(transactionalId).get(5, TimeUnit.SECONDS);
-    }
-
-    private static List<String> payloads(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
     }
 }

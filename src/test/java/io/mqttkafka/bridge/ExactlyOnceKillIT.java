@@ -10,15 +10,12 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +24,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.mqttkafka.bridge.testing.BridgeProcess;
+import io.mqttkafka.bridge.testing.Copies;
 import io.mqttkafka.bridge.testing.KafkaBrokerProcess;
 import io.mqttkafka.bridge.testing.KafkaTestConsumer;
 import io.mqttkafka.bridge.testing.KafkaTestProducer;
@@ -205,15 +203,13 @@ class ExactlyOnceKillIT {
                 assertThat(load.failure()).isNull();
             }
 
-            List<String> read = payloads(KafkaTestConsumer.readUntil(
+            List<String> read = KafkaTestConsumer.texts(KafkaTestConsumer.readUntil(
                     Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                    kafkaTopic, records -> payloads(records).containsAll(expected), TIMEOUT));
-            Map<String, Long> copies = read.stream()
-                    .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-            List<String> duplicated = copies.entrySet().stream().filter(copy -> copy.getValue() > 1)
-                    .map(Map.Entry::getKey).sorted().toList();
-            List<String> lost = expected.stream().filter(p -> !copies.containsKey(p)).toList();
+                    kafkaTopic, records -> KafkaTestConsumer.texts(records).containsAll(expected), TIMEOUT));
+            Copies copies = Copies.of(expected, read);
+            List<String> duplicated = copies.duplicated();
+            List<String> lost = copies.lost();
             int inherited = inherited(bridge.log());
             Matcher settled = SETTLED.matcher(bridge.log());
             int recognised = 0;
@@ -222,7 +218,7 @@ class ExactlyOnceKillIT {
             }
             System.out.printf("ExactlyOnceKillIT (%s, exactly-once: %s, run %d): faults %s; restarts inherited %d "
                     + "written-but-not-released messages, %d redelivered and recognised; %d lost, %d duplicates%n",
-                    brokerName, exactlyOnce, run, injected, inherited, recognised, lost.size(), read.size() - copies.size());
+                    brokerName, exactlyOnce, run, injected, inherited, recognised, lost.size(), copies.extraCopies());
             assertThat(lost).as("0 lost").isEmpty();
             assertThat(bridge.isAlive()).isTrue();
             if (exactlyOnce) {
@@ -247,9 +243,5 @@ class ExactlyOnceKillIT {
             inherited += Integer.parseInt(restored.group(1));
         }
         return inherited;
-    }
-
-    private static List<String> payloads(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
     }
 }

@@ -115,10 +115,13 @@ public final class ExactlyOnceState implements AutoCloseable {
      */
     public static ExactlyOnceState over(Producer<byte[], byte[]> producer, String stateTopic, String clientId,
             byte[] restored) {
-        return new ExactlyOnceState(null, producer, stateTopic, clientId.getBytes(StandardCharsets.UTF_8), 0, restored);
+        return over(producer, null, stateTopic, clientId, restored);
     }
 
-    /** As {@link #over(Producer, String, String, byte[])}, with {@code renewals} for {@link #renewProducer()}. */
+    /**
+     * As {@link #over(Producer, String, String, byte[])}, with {@code renewals} for {@link #renewProducer()} (null: it
+     * cannot renew).
+     */
     public static ExactlyOnceState over(Producer<byte[], byte[]> producer, Supplier<Producer<byte[], byte[]>> renewals,
             String stateTopic, String clientId, byte[] restored) {
         return new ExactlyOnceState(renewals, producer, stateTopic, clientId.getBytes(StandardCharsets.UTF_8), 0,

@@ -117,6 +117,11 @@ public final class KafkaTestConsumer {
         return records;
     }
 
+    /** The records' values as UTF-8 text, in order. */
+    public static List<String> texts(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+    }
+
     public static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         var header = record.headers().lastHeader(name);
         return header == null ? null : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
